@@ -1,0 +1,61 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers, imports in one direction only (see ARCHITECTURE.md):
+//   GreenCustomsCore ← ReferenceData ← Screening
+//   GreenCustomsCore ← Storage
+//   greencustoms (CLI) composes them.
+let package = Package(
+    name: "GreenCustoms",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "greencustoms", targets: ["greencustoms"]),
+        .library(name: "GreenCustomsCore", targets: ["GreenCustomsCore"]),
+        .library(name: "ReferenceData", targets: ["ReferenceData"]),
+        .library(name: "Screening", targets: ["Screening"]),
+        .library(name: "Storage", targets: ["Storage"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/vapor/fluent-kit.git", from: "1.57.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.9.0"),
+        .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        .target(name: "GreenCustomsCore"),
+        .target(
+            name: "ReferenceData",
+            dependencies: ["GreenCustomsCore"],
+            exclude: ["Bundled/README.md"],
+            resources: [.copy("Bundled")]
+        ),
+        .target(name: "Screening", dependencies: ["GreenCustomsCore"]),
+        .target(
+            name: "Storage",
+            dependencies: [
+                "GreenCustomsCore",
+                .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "greencustoms",
+            dependencies: [
+                "GreenCustomsCore", "ReferenceData", "Screening", "Storage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "GreenCustomsCoreTests", dependencies: ["GreenCustomsCore"]),
+        .testTarget(name: "ReferenceDataTests", dependencies: ["ReferenceData", "GreenCustomsCore"]),
+        .testTarget(name: "ScreeningTests", dependencies: ["Screening", "ReferenceData", "GreenCustomsCore"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "ReferenceData", "GreenCustomsCore"]),
+        .testTarget(name: "GreenCustomsCLITests", dependencies: ["greencustoms"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,22 @@
+import FluentKit
+
+/// 002: the records of each dataset, as JSON payloads; deleting a dataset deletes its records.
+struct CreateReferenceRecords: AsyncMigration {
+    var name: String { "002_CreateReferenceRecords" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema(ReferenceRecordModel.schema)
+            .id()
+            .field("dataset_id", .uuid, .required, .references(ReferenceDatasetModel.schema, .id, onDelete: .cascade))
+            .field("record_type", .string, .required)
+            .field("record_key", .string, .required)
+            .field("regime", .string)
+            .field("position", .int, .required)
+            .field("payload", .string, .required)
+            .create()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(ReferenceRecordModel.schema).delete()
+    }
+}

@@ -1,0 +1,181 @@
+import FluentKit
+import Foundation
+import GreenCustomsCore
+
+/// A dataset as the rest of the product sees it.
+public struct DatasetInfo: Sendable, Equatable, Codable {
+    public var kind: String
+    public var version: String
+    public var sourceFile: String
+    public var recordCount: Int
+    public var importedAt: Date
+    public var active: Bool
+}
+
+/// What the database holds: the bundled reference set and the active imported datasets, in import order.
+public struct StoredReference: Sendable {
+    public var bundled: ReferenceSet?
+    public var imports: [(info: DatasetInfo, items: [ControlledItem])]
+}
+
+/// Reads and writes reference datasets. Every write is one transaction: an import either lands whole or leaves
+/// the database exactly as it was.
+public struct ReferenceStore: Sendable {
+    public static let bundledKind = "bundled"
+
+    let storage: StorageDatabase
+    let clock: @Sendable () -> Date
+
+    public init(storage: StorageDatabase, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.storage = storage
+        self.clock = clock
+    }
+
+    /// Stores the bundled reference set unless the same version is already there; replaces an older bundled
+    /// version. Returns true when it wrote.
+    @discardableResult
+    public func installBundled(_ set: ReferenceSet, sourceFile: String) async throws -> Bool {
+        let db = storage.database
+        if try await ReferenceDatasetModel.query(on: db)
+            .filter(\.$kind == Self.bundledKind).filter(\.$version == set.version).filter(\.$active == true)
+            .first() != nil
+        {
+            return false
+        }
+        let records = try Self.records(for: set)
+        let now = clock()
+        try await db.transaction { tx in
+            // Another process may have installed it meanwhile.
+            if try await ReferenceDatasetModel.query(on: tx)
+                .filter(\.$kind == Self.bundledKind).filter(\.$version == set.version).first() != nil
+            {
+                return
+            }
+            let old = try await ReferenceDatasetModel.query(on: tx).filter(\.$kind == Self.bundledKind).all()
+            for dataset in old {
+                try await ReferenceRecordModel.query(on: tx).filter(\.$dataset.$id == dataset.requireID()).delete()
+                try await dataset.delete(on: tx)
+            }
+            let dataset = ReferenceDatasetModel(
+                kind: Self.bundledKind, version: set.version, sourceFile: sourceFile, recordCount: records.count,
+                importedAt: now, active: true)
+            try await dataset.create(on: tx)
+            try await Self.insert(records, dataset: dataset.requireID(), on: tx)
+        }
+        return true
+    }
+
+    /// Stores an imported dataset of items and makes it the active one of its kind; earlier imports of the same
+    /// kind stay in the database, inactive, as the version history.
+    public func importItems(_ items: [ControlledItem], kind: String, version: String, sourceFile: String) async throws
+        -> DatasetInfo
+    {
+        let encoder = Self.encoder()
+        var records: [PendingRecord] = []
+        records.reserveCapacity(items.count)
+        for (position, item) in items.enumerated() {
+            records.append(
+                PendingRecord(
+                    type: "item", key: item.id, regime: item.regime.rawValue, position: position,
+                    payload: String(decoding: try encoder.encode(item), as: UTF8.self)))
+        }
+        let pending = records
+        let now = clock()
+        let dataset = ReferenceDatasetModel(
+            kind: kind, version: version, sourceFile: sourceFile, recordCount: items.count, importedAt: now, active: true)
+        try await storage.database.transaction { tx in
+            try await ReferenceDatasetModel.query(on: tx).filter(\.$kind == kind).set(\.$active, to: false).update()
+            try await dataset.create(on: tx)
+            try await Self.insert(pending, dataset: dataset.requireID(), on: tx)
+        }
+        return Self.info(dataset)
+    }
+
+    /// Every dataset, newest first.
+    public func datasets() async throws -> [DatasetInfo] {
+        try await ReferenceDatasetModel.query(on: storage.database).sort(\.$importedAt, .descending).all().map(Self.info)
+    }
+
+    /// Loads the active bundled set and the active imports.
+    public func load() async throws -> StoredReference {
+        let db = storage.database
+        let active = try await ReferenceDatasetModel.query(on: db).filter(\.$active == true).sort(\.$importedAt).all()
+        let decoder = JSONDecoder()
+        var bundled: ReferenceSet?
+        var imports: [(info: DatasetInfo, items: [ControlledItem])] = []
+        for dataset in active {
+            let rows = try await ReferenceRecordModel.query(on: db)
+                .filter(\.$dataset.$id == dataset.requireID()).sort(\.$position).all()
+            if dataset.kind == Self.bundledKind {
+                var set = ReferenceSet(version: dataset.version)
+                for row in rows {
+                    let data = Data(row.payload.utf8)
+                    switch row.recordType {
+                    case "item": set.items.append(try decoder.decode(ControlledItem.self, from: data))
+                    case "country": set.countries.append(try decoder.decode(Country.self, from: data))
+                    case "requirement": set.requirements.append(try decoder.decode(Requirement.self, from: data))
+                    case "hs_link": set.hsLinks.append(try decoder.decode(HSLink.self, from: data))
+                    default: throw StorageError(message: "unknown record type \(row.recordType) in dataset \(dataset.version)")
+                    }
+                }
+                bundled = set
+            } else {
+                let items = try rows.map { try decoder.decode(ControlledItem.self, from: Data($0.payload.utf8)) }
+                imports.append((Self.info(dataset), items))
+            }
+        }
+        return StoredReference(bundled: bundled, imports: imports)
+    }
+
+    // MARK: Helpers
+
+    struct PendingRecord: Sendable {
+        var type: String
+        var key: String
+        var regime: String?
+        var position: Int
+        var payload: String
+    }
+
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    static func records(for set: ReferenceSet) throws -> [PendingRecord] {
+        let encoder = encoder()
+        var out: [PendingRecord] = []
+        func add(_ type: String, _ key: String, _ regime: String?, _ payload: Data) {
+            out.append(PendingRecord(type: type, key: key, regime: regime, position: out.count, payload: String(decoding: payload, as: UTF8.self)))
+        }
+        for item in set.items { add("item", item.id, item.regime.rawValue, try encoder.encode(item)) }
+        for country in set.countries { add("country", country.code.text, nil, try encoder.encode(country)) }
+        for requirement in set.requirements {
+            add("requirement", "\(requirement.regime.rawValue):\(requirement.listing)", requirement.regime.rawValue, try encoder.encode(requirement))
+        }
+        for link in set.hsLinks { add("hs_link", link.hs.digits, link.regimes.first?.rawValue, try encoder.encode(link)) }
+        return out
+    }
+
+    /// Inserts in batches small enough for SQLite's and PostgreSQL's limits on bound parameters.
+    static func insert(_ records: [PendingRecord], dataset: UUID, on db: any Database) async throws {
+        var start = 0
+        while start < records.count {
+            let end = min(start + 1_000, records.count)
+            let models = records[start..<end].map {
+                ReferenceRecordModel(
+                    datasetID: dataset, recordType: $0.type, recordKey: $0.key, regime: $0.regime, position: $0.position,
+                    payload: $0.payload)
+            }
+            try await models.create(on: db)
+            start = end
+        }
+    }
+
+    static func info(_ model: ReferenceDatasetModel) -> DatasetInfo {
+        DatasetInfo(
+            kind: model.kind, version: model.version, sourceFile: model.sourceFile, recordCount: model.recordCount,
+            importedAt: model.importedAt, active: model.active)
+    }
+}

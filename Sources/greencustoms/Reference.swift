@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import GreenCustomsCore
+import ReferenceData
+import Storage
+
+struct Reference: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check, import and list the reference data.",
+        subcommands: [Check.self, Import.self, List.self])
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate every bundled and imported record; exits 1 listing file, line and reason for each problem.")
+
+        @Option(name: .long, help: ArgumentHelp("Check the reference files in this folder instead of the bundled ones.", valueName: "dir"))
+        var bundledDir: String?
+
+        @Flag(name: .long, help: "Check the files only, not the datasets imported into the database.")
+        var filesOnly = false
+
+        @OptionGroup var databaseOptions: DatabaseOptions
+
+        func run() async throws {
+            let directory = bundledDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? BundledReference.directory
+            let loaded = try BundledReference.load(from: directory)
+            var issues = loaded.issues
+            var summary = "\(loaded.set.items.count) items, \(loaded.set.countries.count) countries, "
+                + "\(loaded.set.requirements.count) requirements, \(loaded.set.hsLinks.count) HS links in \(bundledDir ?? "the bundled files")"
+            if !filesOnly {
+                let stored = try await ReferenceProvider.with(databaseOptions) { try await $0.store.load() }
+                for (info, items) in stored.imports {
+                    issues += ReferenceValidator.check(items: items, origin: "\(info.version) (imported from \(info.sourceFile))")
+                    summary += "; \(items.count) records in \(info.version)"
+                }
+            }
+            for issue in issues { print(issue.description) }
+            if issues.isEmpty {
+                print("OK: \(summary).")
+            } else {
+                print("\(issues.count) problem(s) found; \(summary).")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import an official export into the database.",
+            subcommands: [CITES.self])
+
+        struct CITES: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "cites",
+                abstract: "Import the Species+ \"Index of CITES Species\" CSV export (.csv or .csv.gz).")
+
+            @Argument(help: "The export file.")
+            var file: String
+
+            @OptionGroup var databaseOptions: DatabaseOptions
+
+            func run() async throws {
+                let result: CITESSpeciesPlusImporter.Result
+                do {
+                    result = try CITESSpeciesPlusImporter().read(path: file)
+                } catch {
+                    printError("error: \(error.description)\nNothing was imported.")
+                    throw ExitCode(1)
+                }
+                let issues = ReferenceValidator.check(items: result.items, origin: file, lines: result.lines)
+                if !issues.isEmpty {
+                    for issue in issues.prefix(20) { printError("error: \(issue.description)") }
+                    printError("\(issues.count) problem(s); nothing was imported.")
+                    throw ExitCode(1)
+                }
+                let info = try await ReferenceProvider.with(databaseOptions) { provider in
+                    try await provider.installBundledIfNeeded()
+                    return try await provider.store.importItems(
+                        result.items, kind: "cites-speciesplus", version: result.version,
+                        sourceFile: (file as NSString).lastPathComponent)
+                }
+                let listed = result.items.filter(\.controlled).count
+                print("Imported \(info.recordCount) CITES taxa (\(listed) listed) as \(info.version).")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the datasets in the database and their versions.")
+
+        @OptionGroup var databaseOptions: DatabaseOptions
+
+        func run() async throws {
+            let datasets = try await ReferenceProvider.with(databaseOptions) { provider in
+                try await provider.installBundledIfNeeded()
+                return try await provider.store.datasets()
+            }
+            let formatter = ISO8601DateFormatter()
+            for d in datasets {
+                print("\(d.active ? "*" : " ") \(d.version)  \(d.recordCount) records  \(formatter.string(from: d.importedAt))  \(d.sourceFile)")
+            }
+        }
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
