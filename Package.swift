@@ -51,11 +51,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(
+            name: "GreenCustomsTestSupport",
+            dependencies: ["ReferenceData", "GreenCustomsCore"],
+            path: "Tests/GreenCustomsTestSupport"
+        ),
         .testTarget(name: "GreenCustomsCoreTests", dependencies: ["GreenCustomsCore"]),
-        .testTarget(name: "ReferenceDataTests", dependencies: ["ReferenceData", "GreenCustomsCore"]),
-        .testTarget(name: "ScreeningTests", dependencies: ["Screening", "ReferenceData", "GreenCustomsCore"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "ReferenceData", "GreenCustomsCore"]),
-        .testTarget(name: "GreenCustomsCLITests", dependencies: ["greencustoms"]),
+        .testTarget(name: "ReferenceDataTests", dependencies: ["ReferenceData", "GreenCustomsCore", "GreenCustomsTestSupport"]),
+        .testTarget(name: "ScreeningTests", dependencies: ["Screening", "ReferenceData", "GreenCustomsCore", "GreenCustomsTestSupport"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "ReferenceData", "GreenCustomsCore", "GreenCustomsTestSupport"]),
+        .testTarget(name: "GreenCustomsCLITests", dependencies: ["greencustoms", "GreenCustomsTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
