@@ -102,6 +102,24 @@ public struct HSLink: Hashable, Sendable, Codable {
     }
 }
 
+/// A word or phrase used in trade for goods made of controlled items ("ivory", "shark fin", "caviar"), in one
+/// language, with the items it points to.
+public struct TradeTerm: Hashable, Sendable, Codable {
+    public var term: String
+    public var language: String
+    public var itemIDs: [String]
+    public var note: String?
+    public var source: String
+
+    public init(term: String, language: String, itemIDs: [String], note: String?, source: String) {
+        self.term = term
+        self.language = language
+        self.itemIDs = itemIDs
+        self.note = note
+        self.source = source
+    }
+}
+
 /// Everything the engine knows: items of every regime, countries, requirements and HS links, with the versions
 /// of the datasets they came from. A screening result names `version`, so it can be reproduced exactly.
 public struct ReferenceSet: Sendable {
@@ -109,17 +127,19 @@ public struct ReferenceSet: Sendable {
     public var countries: [Country]
     public var requirements: [Requirement]
     public var hsLinks: [HSLink]
+    public var tradeTerms: [TradeTerm]
     /// Identifies the datasets: e.g. `bundled-2025.1+3f2a…; cites-speciesplus-2017-04-21`.
     public var version: String
 
     public init(
         items: [ControlledItem] = [], countries: [Country] = [], requirements: [Requirement] = [],
-        hsLinks: [HSLink] = [], version: String
+        hsLinks: [HSLink] = [], tradeTerms: [TradeTerm] = [], version: String
     ) {
         self.items = items
         self.countries = countries
         self.requirements = requirements
         self.hsLinks = hsLinks
+        self.tradeTerms = tradeTerms
         self.version = version
     }
 

@@ -6,11 +6,13 @@ struct BuildContext {
     var countries: [Country] = []
     var requirements: [Requirement] = []
     var hsLinks: [HSLink] = []
+    var tradeTerms: [TradeTerm] = []
     var issues: [ReferenceIssue] = []
     var locations: [String: ReferenceIssue] = [:]
     /// ASHRAE key → item index, for resolving blend components.
     var byASHRAE: [String: Int] = [:]
     private var pendingLinks: [(link: HSLink, at: ReferenceIssue)] = []
+    private var pendingTerms: [(term: TradeTerm, at: ReferenceIssue)] = []
 
     static let requiredColumns: [String: [String]] = [
         "montreal_substances": ["id", "name", "annex", "group", "cas", "odp", "in_force", "source"],  // cas may be empty for isomer groups
@@ -26,6 +28,7 @@ struct BuildContext {
         "countries": ["iso2", "iso3", "numeric", "name", "source"],
         "requirements": ["regime", "listing", "direction", "requirement", "document", "description", "source"],
         "hs_interconnection": ["hs", "description", "regimes", "coverage", "source"],
+        "trade_terms": ["term", "lang", "items", "source"],
     ]
 
     /// The day each list or agreement first took effect: no listing or membership can be older.
@@ -186,6 +189,20 @@ struct BuildContext {
 
     // MARK: Rotterdam, Stockholm, CWC
 
+    /// Names written `Short: systematic name` (`Sarin: O-Isopropyl methylphosphonofluoridate`) give the short
+    /// name as the preferred one and the systematic name as a synonym.
+    static func chemicalNames(_ row: inout RowReader) -> ItemNames {
+        let name = row.required("name")
+        var synonyms = row.list("synonyms")
+        var preferred = name
+        if let colon = name.range(of: ": "), name.distance(from: name.startIndex, to: colon.lowerBound) <= 40 {
+            preferred = String(name[..<colon.lowerBound])
+            let systematic = String(name[colon.upperBound...])
+            if !synonyms.contains(systematic) { synonyms.insert(systematic, at: 0) }
+        }
+        return ItemNames(preferred: preferred, synonyms: synonyms)
+    }
+
     static func rotterdam(_ c: inout BuildContext, _ table: CSVTable) {
         c.forEachRow(table) { row in
             let category = row.oneOf(
@@ -193,7 +210,7 @@ struct BuildContext {
                 ["pesticide", "severely hazardous pesticide formulation", "industrial", "pesticide | industrial"])
             return ControlledItem(
                 id: row.id(regime: "rotterdam"), regime: .rotterdam, kind: .substance,
-                names: ItemNames(preferred: row.required("name"), synonyms: row.list("synonyms")),
+                names: chemicalNames(&row),
                 identifiers: ItemIdentifiers(cas: row.casNumbers(), hs: row.hsCodes()),
                 listings: [
                     Listing(
@@ -210,7 +227,7 @@ struct BuildContext {
             let label = ["A": "elimination", "B": "restriction", "C": "unintentional production"][annex]
             return ControlledItem(
                 id: row.id(regime: "stockholm"), regime: .stockholm, kind: .substance,
-                names: ItemNames(preferred: row.required("name"), synonyms: row.list("synonyms")),
+                names: chemicalNames(&row),
                 identifiers: ItemIdentifiers(cas: row.casNumbers(), hs: row.hsCodes()),
                 listings: [
                     Listing(
@@ -231,7 +248,7 @@ struct BuildContext {
             if kind == "chemical", cas.isEmpty { row.issue("cas", "a named chemical needs its CAS number") }
             return ControlledItem(
                 id: row.id(regime: "cwc"), regime: .cwc, kind: kind == "family" ? .family : .scheduledChemical,
-                names: ItemNames(preferred: row.required("name"), synonyms: row.list("synonyms")),
+                names: chemicalNames(&row),
                 identifiers: ItemIdentifiers(cas: cas, hs: row.hsCodes()),
                 listings: [Listing(regime: .cwc, list: "Schedule \(schedule), Part \(part)", entry: row.required("entry"))],
                 related: family.map { [$0] } ?? [],
@@ -453,6 +470,20 @@ struct BuildContext {
         }
     }
 
+    static func tradeTerms(_ c: inout BuildContext, _ table: CSVTable) {
+        for record in table.records {
+            var row = RowReader(table: table, record: record)
+            let term = TradeTerm(
+                term: row.required("term"), language: row.oneOf("lang", ["ar", "en", "es", "fr", "ru", "zh"]),
+                itemIDs: row.list("items"), note: row.optional("note"), source: row.required("source"))
+            if term.itemIDs.isEmpty { row.issue("items", "is required but empty") }
+            if row.issues.isEmpty {
+                c.pendingTerms.append((term, ReferenceIssue(file: table.file, line: row.line, field: "items", message: "")))
+            }
+            c.issues += row.issues
+        }
+    }
+
     /// Cross-file checks once every file is read: HS links must name items that exist, CWC family members their
     /// family, blends their components.
     mutating func finish() {
@@ -465,6 +496,14 @@ struct BuildContext {
             }
             link.itemIDs.removeAll { !ids.contains($0) }
             hsLinks.append(link)
+        }
+        for (term, at) in pendingTerms {
+            for id in term.itemIDs where !ids.contains(id) {
+                issues.append(ReferenceIssue(file: at.file, line: at.line, field: "items", message: "unknown item id \(id)"))
+            }
+            var term = term
+            term.itemIDs.removeAll { !ids.contains($0) }
+            tradeTerms.append(term)
         }
         for item in items where item.regime == .cwc {
             for family in item.related where !ids.contains(family) {

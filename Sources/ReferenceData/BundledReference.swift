@@ -57,6 +57,7 @@ struct ReferenceLoader {
             ("countries", BuildContext.countries),
             ("requirements", BuildContext.requirements),
             ("hs_interconnection", BuildContext.hsLinks),
+            ("trade_terms", BuildContext.tradeTerms),
         ]
         var used = Set<String>()
         for (prefix, build) in order {
@@ -85,7 +86,7 @@ struct ReferenceLoader {
         let version = "bundled-\(BundledReference.release)+\(fnv1a64Hex(hashes).prefix(12))"
         let set = ReferenceSet(
             items: context.items, countries: context.countries, requirements: context.requirements,
-            hsLinks: context.hsLinks, version: version)
+            hsLinks: context.hsLinks, tradeTerms: context.tradeTerms, version: version)
         let issues = context.issues.sorted { ($0.file, $0.line) < ($1.file, $1.line) }
         return LoadedReference(set: set, issues: issues, locations: context.locations)
     }

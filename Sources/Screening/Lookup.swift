@@ -12,6 +12,7 @@ public enum MatchKind: String, Sendable, Codable {
     case synonym
     case tradeName = "trade_name"
     case commonName = "common_name"
+    case tradeTerm = "trade_term"
     case nameWords = "name_words"
     case partialName = "partial_name"
     case typo

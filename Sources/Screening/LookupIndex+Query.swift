@@ -92,25 +92,30 @@ extension LookupIndex {
         for word in queryWords {
             for id in wordPostings[word] ?? [] { counts[id, default: 0] += 1 }
         }
+        // A name that covers the whole query beats one that covers part of it: "perroquet gris" is the grey
+        // parrot before it is the parrots.
+        var partial: [(id: Int, score: Int)] = []
+        var covered: [(id: Int, score: Int, uncovered: Int)] = []
         for (id, count) in counts {
             let entry = names[id]
             let nameWords = Set(entry.words).count
             guard nameWords > 0 else { continue }
             if count == nameWords {
-                // The whole name appears in the query; longer names are more specific.
-                let meaningful = entry.words.joined().count >= 4
-                guard meaningful else { continue }
-                let penalty = min(10, (queryWords.count - count) * 3)
+                guard entry.words.joined().count >= 4 else { continue }
+                let uncovered = queryWords.count - count
                 // A genus or family name inside a longer query is usually a binomial the lists may not name:
                 // leave the ranking to the typo and higher-taxon rules.
                 let isTaxonName = items[entry.item].kind == .taxon && (entry.kind == .name || entry.kind == .synonym)
-                let score = isTaxonName && queryWords.count > count ? 70 : 82 - penalty + min(nameWords, 3)
-                c.add(name: id, score: score, match: .nameWords)
+                let score = isTaxonName && uncovered > 0 ? 70 : 82 - 6 * uncovered + min(nameWords, 3)
+                covered.append((id, score, uncovered))
             } else if count == queryWords.count, queryWords.joined().count >= 4 {
-                let extra = nameWords - count
-                c.add(name: id, score: max(50, 72 - extra * 4), match: .partialName)
+                partial.append((id, max(56, 80 - 3 * (nameWords - count))))
             }
         }
+        for (id, score, uncovered) in covered {
+            c.add(name: id, score: uncovered > 0 && !partial.isEmpty ? score - 8 : score, match: .nameWords)
+        }
+        for (id, score) in partial { c.add(name: id, score: score, match: .partialName) }
     }
 
     static func nameScore(_ kind: MatchKind) -> Int {
@@ -118,6 +123,7 @@ extension LookupIndex {
         case .name: 96
         case .synonym, .tradeName: 94
         case .commonName: 92
+        case .tradeTerm: 93
         default: 80
         }
     }

@@ -70,6 +70,11 @@ public struct LookupIndex: Sendable {
                 }
             }
         }
+        for term in reference.tradeTerms {
+            for id in term.itemIDs {
+                if let i = positions[id] { addName(term.term, kind: .tradeTerm, item: i) }
+            }
+        }
         for (i, link) in reference.hsLinks.enumerated() { linksByHS[link.hs.subheading, default: []].append(i) }
         for (i, entry) in names.enumerated() { namesByLength[entry.normalized.utf8.count, default: []].append(i) }
     }

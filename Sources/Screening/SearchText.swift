@@ -5,6 +5,7 @@ import Foundation
 public enum SearchText {
     /// Lower case, accents removed, every run of non-letters-or-digits turned into one space, trimmed.
     public static func normalize(_ text: String) -> String {
+        if let ascii = normalizeASCII(text) { return ascii }
         let folded = text.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil)
         var out = ""
         out.reserveCapacity(folded.utf8.count)
@@ -33,6 +34,29 @@ public enum SearchText {
             }
         }
         return out
+    }
+
+    /// The fast path for plain ASCII text (most names): bytes only, no Foundation.
+    static func normalizeASCII(_ text: String) -> String? {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        var pendingSpace = false
+        for byte in text.utf8 {
+            guard byte < 0x80 else { return nil }
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                if pendingSpace, !out.isEmpty { out.append(0x20) }
+                pendingSpace = false
+                out.append(byte)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                if pendingSpace, !out.isEmpty { out.append(0x20) }
+                pendingSpace = false
+                out.append(byte + 32)
+            default:
+                pendingSpace = true
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The normalized text without spaces: "R 22", "R-22" and "R22" share the key "r22".
@@ -76,11 +100,12 @@ public enum SearchText {
         return previous[b.count]
     }
 
-    /// How many typos a name of this length tolerates: none below 5 letters, one up to 8, two above.
+    /// How many typos a name of this length tolerates: none below 6 letters ("coral" is not "goral"), one up to
+    /// 9, two above.
     public static func typoAllowance(forLength length: Int) -> Int {
         switch length {
-        case ..<5: 0
-        case 5...8: 1
+        case ..<6: 0
+        case 6...9: 1
         default: 2
         }
     }

@@ -74,7 +74,7 @@ public final class StorageDatabase: Sendable {
     }
 
     /// Opens the database and brings its schema up to date.
-    public static func open(_ location: DatabaseLocation, logger: Logger = Logger(label: "greencustoms.storage")) async throws
+    public static func open(_ location: DatabaseLocation, logger: Logger = StorageDatabase.defaultLogger) async throws
         -> StorageDatabase
     {
         let threadPool = NIOThreadPool(numberOfThreads: 2)
@@ -96,6 +96,13 @@ public final class StorageDatabase: Sendable {
             throw StorageError(message: "cannot prepare the database (\(location)): \(String(reflecting: error))")
         }
         return storage
+    }
+
+    /// Warnings and errors only, unless `LOG_LEVEL` asks for more (`info`, `debug`, `trace`).
+    public static var defaultLogger: Logger {
+        var logger = Logger(label: "greencustoms.storage")
+        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .warning
+        return logger
     }
 
     /// A database handle for queries.
