@@ -49,7 +49,7 @@ extension LookupIndex {
                 for i in hits { c.add(item: i, score: 100, match: .ashraeDesignation, text: items[i].identifiers.ashrae!.text) }
             } else {
                 // "R-410" or "R-1234ze": the designations that extend it (R-410A, R-410B; R-1234ze(E)).
-                for (key, hits) in byASHRAE where key.hasPrefix(ashrae.key) && key.count <= ashrae.key.count + 3 {
+                for (key, hits) in byASHRAE.sorted(by: { $0.key < $1.key }) where key.hasPrefix(ashrae.key) && key.count <= ashrae.key.count + 3 {
                     for i in hits { c.add(item: i, score: 85, match: .ashraeDesignation, text: items[i].identifiers.ashrae!.text) }
                 }
             }
@@ -67,10 +67,10 @@ extension LookupIndex {
             }
         } else {
             let heading = String(digits.prefix(4))
-            for (sub, hits) in byHS where sub.hasPrefix(heading) {
+            for (sub, hits) in byHS.sorted(by: { $0.key < $1.key }) where sub.hasPrefix(heading) {
                 for i in hits { c.add(item: i, score: 70, match: .hsHeading, text: HSCode(sub)!.formatted) }
             }
-            for (sub, links) in linksByHS where sub.hasPrefix(heading) {
+            for (sub, links) in linksByHS.sorted(by: { $0.key < $1.key }) where sub.hasPrefix(heading) {
                 for l in links { c.add(link: l, score: 70, match: .hsHeading) }
             }
         }
@@ -96,7 +96,8 @@ extension LookupIndex {
         // parrot before it is the parrots.
         var partial: [(id: Int, score: Int)] = []
         var covered: [(id: Int, score: Int, uncovered: Int)] = []
-        for (id, count) in counts {
+        // Dictionary order differs between runs; names are visited in index order so ties resolve the same way.
+        for (id, count) in counts.sorted(by: { $0.key < $1.key }) {
             let entry = names[id]
             let nameWords = Set(entry.words).count
             guard nameWords > 0 else { continue }
@@ -234,6 +235,17 @@ struct Collector {
         }
     }
 
+    static func strictness(_ result: LookupResult) -> Int {
+        guard let list = result.item?.listings.first?.list else { return 5 }
+        switch list {
+        case "Appendix I": return 0
+        case let l where l.hasPrefix("Appendix I/"): return 1
+        case "Appendix II": return 2
+        case let l where l.hasPrefix("Appendix III"): return 3
+        default: return 2
+        }
+    }
+
     func sorted(limit: Int) -> [LookupResult] {
         let all = Array(byItem.values) + Array(byLink.values)
         return Array(
@@ -242,6 +254,9 @@ struct Collector {
                 let ac = a.item?.controlled ?? true
                 let bc = b.item?.controlled ?? true
                 if ac != bc { return ac }
+                // Between equal matches, the stricter listing first: an officer must not miss Appendix I.
+                let (sa, sb) = (Self.strictness(a), Self.strictness(b))
+                if sa != sb { return sa < sb }
                 if a.regime != b.regime { return a.regime < b.regime }
                 return (a.item?.id ?? a.hsLink!.hs.digits) < (b.item?.id ?? b.hsLink!.hs.digits)
             }.prefix(limit))

@@ -80,6 +80,31 @@ public struct LookupIndex: Sendable {
     }
 
     private mutating func addName(_ text: String, kind: MatchKind, item: Int) {
+        addNameVariant(text, kind: kind, item: item)
+        // "DDT (dichlorodiphenyltrichloroethane)" is also found as "DDT" and as the words in brackets;
+        // "Holothuria (Microthele) fuscogilva" as "Holothuria fuscogilva".
+        if let open = text.firstIndex(of: "("), let close = Self.matchingParenthesis(in: text, from: open), open > text.startIndex {
+            let outside = String(text[..<open]) + String(text[text.index(after: close)...])
+            let inside = String(text[text.index(after: open)..<close])
+            addNameVariant(outside, kind: kind, item: item)
+            if inside.count >= 4 { addNameVariant(inside, kind: kind, item: item) }
+        }
+    }
+
+    static func matchingParenthesis(in text: String, from open: String.Index) -> String.Index? {
+        var depth = 0
+        var i = open
+        while i < text.endIndex {
+            if text[i] == "(" { depth += 1 } else if text[i] == ")" {
+                depth -= 1
+                if depth == 0 { return i }
+            }
+            i = text.index(after: i)
+        }
+        return nil
+    }
+
+    private mutating func addNameVariant(_ text: String, kind: MatchKind, item: Int) {
         let normalized = SearchText.normalize(text)
         guard !normalized.isEmpty else { return }
         let words = SearchText.stem(normalized).split(separator: " ").map(String.init).filter { !Self.stopWords.contains($0) }

@@ -70,8 +70,11 @@ public enum SearchText {
         normalized.split(separator: " ").map { stemWord(String($0)) }.joined(separator: " ")
     }
 
+    static let invariant: Set<String> = ["species", "series", "aries", "caries", "rabies", "bass", "gas", "chamois"]
+
     static func stemWord(_ word: String) -> String {
-        guard word.count >= 4, word.hasSuffix("s"), !word.hasSuffix("ss"), !word.hasSuffix("us"), !word.hasSuffix("is")
+        guard word.count >= 4, word.hasSuffix("s"), !word.hasSuffix("ss"), !word.hasSuffix("us"), !word.hasSuffix("is"),
+            !invariant.contains(word)
         else { return word }
         if word.hasSuffix("ies"), word.count > 4 { return String(word.dropLast(3)) + "y" }
         if word.hasSuffix("shes") || word.hasSuffix("ches") || word.hasSuffix("xes") { return String(word.dropLast(2)) }
