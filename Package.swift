@@ -64,9 +64,14 @@ let package = Package(
             path: "Tests/GreenCustomsTestSupport"
         ),
         .testTarget(name: "GreenCustomsCoreTests", dependencies: ["GreenCustomsCore"]),
-        .testTarget(name: "ReferenceDataTests", dependencies: ["ReferenceData", "GreenCustomsCore", "GreenCustomsTestSupport"]),
-        .testTarget(name: "ScreeningTests", dependencies: ["Screening", "ReferenceData", "GreenCustomsCore", "GreenCustomsTestSupport"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "ReferenceData", "GreenCustomsCore", "GreenCustomsTestSupport"]),
+        .testTarget(
+            name: "ReferenceDataTests", dependencies: ["ReferenceData", "GreenCustomsCore", "GreenCustomsTestSupport"]),
+        .testTarget(
+            name: "ScreeningTests",
+            dependencies: ["Screening", "ReferenceData", "GreenCustomsCore", "GreenCustomsTestSupport"]),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: ["Storage", "ReferenceData", "GreenCustomsCore", "GreenCustomsTestSupport"]),
         .testTarget(name: "GreenCustomsCLITests", dependencies: ["greencustoms", "GreenCustomsTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -28,7 +28,9 @@ public struct Listing: Hashable, Sendable, Codable {
     /// Scope, exemptions, annotations (e.g. CITES #-annotations, Stockholm specific exemptions).
     public var annotation: String?
 
-    public init(regime: Regime, list: String, entry: String? = nil, inForce: CalendarDate? = nil, annotation: String? = nil) {
+    public init(
+        regime: Regime, list: String, entry: String? = nil, inForce: CalendarDate? = nil, annotation: String? = nil
+    ) {
         self.regime = regime
         self.list = list
         self.entry = entry
@@ -52,7 +54,8 @@ public struct ItemNames: Hashable, Sendable, Codable {
     public var tradeNames: [String]
     public var common: [String: [String]]
 
-    public init(preferred: String, synonyms: [String] = [], tradeNames: [String] = [], common: [String: [String]] = [:]) {
+    public init(preferred: String, synonyms: [String] = [], tradeNames: [String] = [], common: [String: [String]] = [:])
+    {
         self.preferred = preferred
         self.synonyms = synonyms
         self.tradeNames = tradeNames
@@ -81,7 +84,9 @@ public struct ItemIdentifiers: Hashable, Sendable, Codable {
         self.formula = formula
     }
 
-    public var isEmpty: Bool { cas.isEmpty && hs.isEmpty && ashrae == nil && basel == nil && lmo == nil && formula == nil }
+    public var isEmpty: Bool {
+        cas.isEmpty && hs.isEmpty && ashrae == nil && basel == nil && lmo == nil && formula == nil
+    }
 }
 
 /// An ozone-depletion potential: a single value or, where the Protocol gives one, a range.
@@ -95,7 +100,8 @@ public struct ODP: Hashable, Sendable, Codable, CustomStringConvertible {
         let s = raw.trimmingASCIISpaces()
         if let v = Double(s) { self.init(v); return }
         let parts = s.split(separator: "-")
-        guard parts.count == 2, let a = Double(parts[0].trimmingASCIISpaces()), let b = Double(parts[1].trimmingASCIISpaces()), a <= b
+        guard parts.count == 2, let a = Double(parts[0].trimmingASCIISpaces()),
+            let b = Double(parts[1].trimmingASCIISpaces()), a <= b
         else { return nil }
         self.init(low: a, high: b)
     }

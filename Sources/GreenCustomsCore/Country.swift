@@ -148,7 +148,8 @@ public struct ReferenceSet: Sendable {
         guard item.controlled else { return [] }
         var out: [Requirement] = []
         for requirement in requirements where requirement.regime == item.regime {
-            let applies = requirement.listing == "*"
+            let applies =
+                requirement.listing == "*"
                 || item.listings.contains { Requirement.listing(requirement.listing, matches: $0.list) }
             if applies, !out.contains(requirement) { out.append(requirement) }
         }

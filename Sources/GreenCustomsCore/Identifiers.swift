@@ -88,7 +88,8 @@ public struct HSCode: Hashable, Comparable, Sendable, Codable, CustomStringConve
 
     public init(validating raw: some StringProtocol) throws(Problem) {
         let digits = HSCode.stripSeparators(raw)
-        guard let digits, (6...12).contains(digits.count), let chapter = Int(digits.prefix(2)), (1...97).contains(chapter)
+        guard let digits, (6...12).contains(digits.count), let chapter = Int(digits.prefix(2)),
+            (1...97).contains(chapter)
         else { throw .malformed(String(raw.trimmingASCIISpaces())) }
         self.digits = digits
     }
@@ -286,7 +287,8 @@ public struct LMOIdentifier: Hashable, Sendable, Codable, CustomStringConvertibl
         let container = try decoder.singleValueContainer()
         let raw = try container.decode(String.self)
         guard let value = LMOIdentifier(raw) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an OECD unique identifier: \(raw)")
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "not an OECD unique identifier: \(raw)")
         }
         self = value
     }
@@ -311,7 +313,8 @@ public struct CountryCode: Hashable, Comparable, Sendable, Codable, CustomString
         let container = try decoder.singleValueContainer()
         let raw = try container.decode(String.self)
         guard let value = CountryCode(raw) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an ISO 3166-1 alpha-2 code: \(raw)")
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "not an ISO 3166-1 alpha-2 code: \(raw)")
         }
         self = value
     }

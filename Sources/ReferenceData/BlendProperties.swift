@@ -18,7 +18,11 @@ struct BlendProperties {
         var gwpKnown = true
         for (component, item) in parts {
             odpSum += component.massPercent / 100 * (item.odp?.value ?? 0)
-            if let gwp = item.gwp { gwpSum += component.massPercent / 100 * gwp } else if item.controlled { gwpKnown = false }
+            if let gwp = item.gwp {
+                gwpSum += component.massPercent / 100 * gwp
+            } else if item.controlled {
+                gwpKnown = false
+            }
         }
         odp = ODP((odpSum * 10_000).rounded() / 10_000)
         gwp = gwpKnown ? gwpSum.rounded() : nil
@@ -29,13 +33,16 @@ struct BlendProperties {
             }
         }
         listings = lists.sorted { $0.list < $1.list }.map { listing in
-            let members = controlledParts.filter { $0.1.listings.contains { $0.list == listing.list } }.map(\.0.designation)
+            let members = controlledParts.filter { $0.1.listings.contains { $0.list == listing.list } }.map(
+                \.0.designation)
             var l = listing
-            l.annotation = "Mixture containing \(members.joined(separator: ", ")) (controlled as a mixture of controlled substances)"
+            l.annotation =
+                "Mixture containing \(members.joined(separator: ", ")) (controlled as a mixture of controlled substances)"
             return l
         }
         hs = BlendProperties.subheading(for: parts.map(\.1), composition: parts.map(\.0))
-        note = controlled
+        note =
+            controlled
             ? nil
             : "No component is controlled by the Montreal Protocol; listed so that screening can tell it apart."
     }
@@ -52,7 +59,8 @@ struct BlendProperties {
         let pfc = items.contains { ["R14", "R116", "R218"].contains($0.identifiers.ashrae?.key ?? "") }
         // Unsaturated fluorinated derivatives of acyclic hydrocarbons (HFOs, HCFOs): R-1xxx designations with fluorine.
         let hfo = items.contains { item in
-            guard let key = item.identifiers.ashrae?.key, key.hasPrefix("R1"), key.dropFirst().prefix(4).allSatisfy(\.isNumber),
+            guard let key = item.identifiers.ashrae?.key, key.hasPrefix("R1"),
+                key.dropFirst().prefix(4).allSatisfy(\.isNumber),
                 key.count >= 5
             else { return false }
             return item.identifiers.formula?.contains("F") ?? false

@@ -109,7 +109,8 @@ struct BuildContext {
                 tradeNames: row.list("trade_names"))
             return ControlledItem(
                 id: id, regime: .montreal, kind: .substance, names: names,
-                identifiers: ItemIdentifiers(cas: cas, hs: row.hsCodes(), ashrae: ashrae, formula: row.optional("formula")),
+                identifiers: ItemIdentifiers(
+                    cas: cas, hs: row.hsCodes(), ashrae: ashrae, formula: row.optional("formula")),
                 listings: [
                     Listing(
                         regime: .montreal, list: "Annex \(annex), Group \(group)",
@@ -169,21 +170,29 @@ struct BuildContext {
             if components.isEmpty {
                 row.issue("composition", "is required but empty")
             } else if abs(total - 100) > 0.001 {
-                row.issue("composition", "mass percentages sum to \(formatNumber((total * 1000).rounded() / 1000)) %, not 100 %")
+                row.issue(
+                    "composition",
+                    "mass percentages sum to \(formatNumber((total * 1000).rounded() / 1000)) %, not 100 %")
             }
-            let parts = components.compactMap { comp in comp.itemID.flatMap { id in substances.first { $0.id == id } }.map { (comp, $0) } }
+            let parts = components.compactMap { comp in
+                comp.itemID.flatMap { id in substances.first { $0.id == id } }.map { (comp, $0) }
+            }
             let derived = BlendProperties(parts: parts)
             let preferred = ashrae?.text ?? row.optional("trade_names").map { splitList($0).first ?? id } ?? id
             return ControlledItem(
                 id: id, regime: .montreal, kind: .mixture, controlled: derived.controlled,
-                names: ItemNames(preferred: preferred, synonyms: row.list("synonyms"), tradeNames: row.list("trade_names")),
+                names: ItemNames(
+                    preferred: preferred, synonyms: row.list("synonyms"), tradeNames: row.list("trade_names")),
                 identifiers: ItemIdentifiers(
                     hs: derived.hs.map { [$0] } ?? [], ashrae: ashrae,
-                    formula: components.map { "\($0.designation) \(formatNumber($0.massPercent)) %" }.joined(separator: ", ")),
+                    formula: components.map { "\($0.designation) \(formatNumber($0.massPercent)) %" }.joined(
+                        separator: ", ")),
                 listings: derived.listings, odp: derived.odp, gwp: derived.gwp, composition: components,
                 related: components.compactMap(\.itemID),
-                category: derived.controlled ? "refrigerant blend" : "refrigerant blend not controlled by the Montreal Protocol",
-                note: derived.note, source: row.required("source") + "; HS 2022 heading 38.27 subheading derived from the composition")
+                category: derived.controlled
+                    ? "refrigerant blend" : "refrigerant blend not controlled by the Montreal Protocol",
+                note: derived.note,
+                source: row.required("source") + "; HS 2022 heading 38.27 subheading derived from the composition")
         }
     }
 
@@ -214,7 +223,8 @@ struct BuildContext {
                 identifiers: ItemIdentifiers(cas: row.casNumbers(), hs: row.hsCodes()),
                 listings: [
                     Listing(
-                        regime: .rotterdam, list: "Annex III", inForce: row.date("in_force", earliest: earliest[.rotterdam]),
+                        regime: .rotterdam, list: "Annex III",
+                        inForce: row.date("in_force", earliest: earliest[.rotterdam]),
                         annotation: row.optional("annotation"))
                 ],
                 category: category, source: row.required("source"))
@@ -232,7 +242,8 @@ struct BuildContext {
                 listings: [
                     Listing(
                         regime: .stockholm, list: "Annex \(annex)",
-                        inForce: row.date("in_force", earliest: earliest[.stockholm]), annotation: row.optional("annotation"))
+                        inForce: row.date("in_force", earliest: earliest[.stockholm]),
+                        annotation: row.optional("annotation"))
                 ],
                 category: label.map { "persistent organic pollutant (\($0))" }, source: row.required("source"))
         }
@@ -250,7 +261,9 @@ struct BuildContext {
                 id: row.id(regime: "cwc"), regime: .cwc, kind: kind == "family" ? .family : .scheduledChemical,
                 names: chemicalNames(&row),
                 identifiers: ItemIdentifiers(cas: cas, hs: row.hsCodes()),
-                listings: [Listing(regime: .cwc, list: "Schedule \(schedule), Part \(part)", entry: row.required("entry"))],
+                listings: [
+                    Listing(regime: .cwc, list: "Schedule \(schedule), Part \(part)", entry: row.required("entry"))
+                ],
                 related: family.map { [$0] } ?? [],
                 category: part == "A" ? "toxic chemical" : "precursor", source: row.required("source"))
         }
@@ -263,7 +276,9 @@ struct BuildContext {
             let annex = row.oneOf("annex", ["I", "II", "III", "VIII", "IX"])
             let codeText = row.required("code")
             let code = BaselCode(codeText)
-            if !codeText.isEmpty, code == nil { row.issue("code", "\"\(codeText)\" is not a Basel code (Y1–Y49, A1010…, B1010…, H1–H13)") }
+            if !codeText.isEmpty, code == nil {
+                row.issue("code", "\"\(codeText)\" is not a Basel code (Y1–Y49, A1010…, B1010…, H1–H13)")
+            }
             if let code {
                 let expected: [BaselCode.List: [String]] = [.y: ["I", "II"], .a: ["VIII"], .b: ["IX"], .h: ["III"]]
                 if !(expected[code.list] ?? []).contains(annex) {
@@ -303,7 +318,8 @@ struct BuildContext {
             let taxon = row.required("taxon")
             if taxon.contains(" ") { row.issue("taxon", "\"\(taxon)\" has a space: higher taxa are one word") }
             var taxonomy = Taxonomy(
-                rank: rank, kingdom: row.optional("kingdom"), class: row.optional("class"), order: row.optional("order"),
+                rank: rank, kingdom: row.optional("kingdom"), class: row.optional("class"),
+                order: row.optional("order"),
                 family: row.optional("family"))
             if rank == .genus { taxonomy.genus = taxon }
             return citesItem(&row, taxon: taxon, taxonomy: taxonomy)
@@ -337,7 +353,8 @@ struct BuildContext {
             names: ItemNames(preferred: taxon, synonyms: row.list("synonyms"), common: common),
             listings: [
                 Listing(
-                    regime: .cites, list: "Appendix \(appendix)", inForce: row.date("in_force", earliest: earliest[.cites]),
+                    regime: .cites, list: "Appendix \(appendix)",
+                    inForce: row.date("in_force", earliest: earliest[.cites]),
                     annotation: row.optional("annotation"))
             ],
             taxonomy: taxonomy, excludes: row.list("excludes"), source: row.required("source"))
@@ -415,7 +432,8 @@ struct BuildContext {
             if let code {
                 c.countries.append(
                     Country(
-                        code: code, alpha3: iso3, numeric: numeric, names: names, partyVia: via.flatMap { CountryCode($0) },
+                        code: code, alpha3: iso3, numeric: numeric, names: names,
+                        partyVia: via.flatMap { CountryCode($0) },
                         memberships: memberships, source: source))
             }
         }
@@ -423,7 +441,8 @@ struct BuildContext {
         for (country, record) in zip(c.countries, table.records) {
             if let via = country.partyVia, !codes.contains(via) {
                 c.issues.append(
-                    ReferenceIssue(file: table.file, line: record.line, field: "party_via", message: "\(via) is not in this file"))
+                    ReferenceIssue(
+                        file: table.file, line: record.line, field: "party_via", message: "\(via) is not in this file"))
             }
         }
     }
@@ -436,8 +455,10 @@ struct BuildContext {
             let kind = row.oneOf("requirement", Requirement.Kind.allCases.map(\.rawValue))
             let requirement = Requirement(
                 regime: Regime(rawValue: regime) ?? .basel, listing: row.required("listing"),
-                direction: Direction(rawValue: direction) ?? .any, kind: Requirement.Kind(rawValue: kind) ?? .documentation,
-                document: row.required("document"), description: row.required("description"), source: row.required("source"))
+                direction: Direction(rawValue: direction) ?? .any,
+                kind: Requirement.Kind(rawValue: kind) ?? .documentation,
+                document: row.required("document"), description: row.required("description"),
+                source: row.required("source"))
             if row.issues.isEmpty { c.requirements.append(requirement) }
             c.issues += row.issues
         }
@@ -450,7 +471,11 @@ struct BuildContext {
             if hs.count != 1 { row.issue("hs", "needs exactly one HS subheading") }
             var regimes: [Regime] = []
             for raw in row.list("regimes") {
-                if let r = Regime(rawValue: raw) { regimes.append(r) } else { row.issue("regimes", "\"\(raw)\" is not a regime id") }
+                if let r = Regime(rawValue: raw) {
+                    regimes.append(r)
+                } else {
+                    row.issue("regimes", "\"\(raw)\" is not a regime id")
+                }
             }
             if regimes.isEmpty { row.issue("regimes", "is required but empty") }
             let coverage = row.oneOf("coverage", ["names", "covers", "possible"])
@@ -461,10 +486,12 @@ struct BuildContext {
             }
             let link = HSLink(
                 hs: code, description: description,
-                regimes: regimes, itemIDs: row.list("items"), coverage: HSLink.Coverage(rawValue: coverage) ?? .possible,
+                regimes: regimes, itemIDs: row.list("items"),
+                coverage: HSLink.Coverage(rawValue: coverage) ?? .possible,
                 note: row.optional("note"), source: row.required("source"))
             if row.issues.isEmpty {
-                c.pendingLinks.append((link, ReferenceIssue(file: table.file, line: row.line, field: "items", message: "")))
+                c.pendingLinks.append(
+                    (link, ReferenceIssue(file: table.file, line: row.line, field: "items", message: "")))
             }
             c.issues += row.issues
         }
@@ -478,7 +505,8 @@ struct BuildContext {
                 itemIDs: row.list("items"), note: row.optional("note"), source: row.required("source"))
             if term.itemIDs.isEmpty { row.issue("items", "is required but empty") }
             if row.issues.isEmpty {
-                c.pendingTerms.append((term, ReferenceIssue(file: table.file, line: row.line, field: "items", message: "")))
+                c.pendingTerms.append(
+                    (term, ReferenceIssue(file: table.file, line: row.line, field: "items", message: "")))
             }
             c.issues += row.issues
         }
@@ -492,14 +520,16 @@ struct BuildContext {
             var link = link
             let unknown = link.itemIDs.filter { !ids.contains($0) }
             for id in unknown {
-                issues.append(ReferenceIssue(file: at.file, line: at.line, field: "items", message: "unknown item id \(id)"))
+                issues.append(
+                    ReferenceIssue(file: at.file, line: at.line, field: "items", message: "unknown item id \(id)"))
             }
             link.itemIDs.removeAll { !ids.contains($0) }
             hsLinks.append(link)
         }
         for (term, at) in pendingTerms {
             for id in term.itemIDs where !ids.contains(id) {
-                issues.append(ReferenceIssue(file: at.file, line: at.line, field: "items", message: "unknown item id \(id)"))
+                issues.append(
+                    ReferenceIssue(file: at.file, line: at.line, field: "items", message: "unknown item id \(id)"))
             }
             var term = term
             term.itemIDs.removeAll { !ids.contains($0) }
@@ -508,7 +538,9 @@ struct BuildContext {
         for item in items where item.regime == .cwc {
             for family in item.related where !ids.contains(family) {
                 let at = locations[item.id]!
-                issues.append(ReferenceIssue(file: at.file, line: at.line, field: "family", message: "unknown family id \(family)"))
+                issues.append(
+                    ReferenceIssue(
+                        file: at.file, line: at.line, field: "family", message: "unknown family id \(family)"))
             }
         }
     }

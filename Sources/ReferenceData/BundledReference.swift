@@ -39,7 +39,9 @@ struct ReferenceLoader {
     func load() throws -> LoadedReference {
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
             .filter { $0.hasSuffix(".csv") }.sorted()
-        guard !names.isEmpty else { throw FileError(description: "\(directory.path): no reference files (*.csv) found") }
+        guard !names.isEmpty else {
+            throw FileError(description: "\(directory.path): no reference files (*.csv) found")
+        }
         var context = BuildContext()
         var hashes: [UInt8] = []
         // Single substances first, so mixtures can resolve their components; links and requirements last.
@@ -73,14 +75,17 @@ struct ReferenceLoader {
                 let missing = table.missingColumns(BuildContext.requiredColumns[prefix] ?? [])
                 if !missing.isEmpty {
                     context.issues.append(
-                        ReferenceIssue(file: name, line: 1, message: "missing required column(s): \(missing.joined(separator: ", "))"))
+                        ReferenceIssue(
+                            file: name, line: 1,
+                            message: "missing required column(s): \(missing.joined(separator: ", "))"))
                     continue
                 }
                 build(&context, table)
             }
         }
         for name in names where !used.contains(name) {
-            context.issues.append(ReferenceIssue(file: name, line: 1, message: "is not a known reference file; rename it or remove it"))
+            context.issues.append(
+                ReferenceIssue(file: name, line: 1, message: "is not a known reference file; rename it or remove it"))
         }
         context.finish()
         let version = "bundled-\(BundledReference.release)+\(fnv1a64Hex(hashes).prefix(12))"

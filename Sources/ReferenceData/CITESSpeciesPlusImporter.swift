@@ -53,7 +53,8 @@ public struct CITESSpeciesPlusImporter: Sendable {
         }
         let missing = table.missingColumns(Self.requiredColumns)
         guard missing.isEmpty else {
-            throw ImportError(file: name, line: 1, message: "missing required column(s): \(missing.joined(separator: ", "))")
+            throw ImportError(
+                file: name, line: 1, message: "missing required column(s): \(missing.joined(separator: ", "))")
         }
         let source = "UNEP-WCMC Species+ Index of CITES Species export (\(name))"
         var items: [ControlledItem] = []
@@ -64,10 +65,14 @@ public struct CITESSpeciesPlusImporter: Sendable {
             var row = RowReader(table: table, record: record)
             if let first = row.issues.first { throw ImportError(file: name, line: record.line, message: first.message) }
             let fullName = row.text("FullName")
-            guard !fullName.isEmpty else { throw ImportError(file: name, line: record.line, field: "FullName", message: "is empty") }
+            guard !fullName.isEmpty else {
+                throw ImportError(file: name, line: record.line, field: "FullName", message: "is empty")
+            }
             let rankText = row.text("RankName").uppercased()
             guard let rank = Taxonomy.Rank(rawValue: rankText) else {
-                throw ImportError(file: name, line: record.line, field: "RankName", message: "\"\(rankText)\" is not a taxonomic rank")
+                throw ImportError(
+                    file: name, line: record.line, field: "RankName", message: "\"\(rankText)\" is not a taxonomic rank"
+                )
             }
             let listingText = row.text("CurrentListing")
             let appendices = listingText.split(separator: "/").map { String($0.trimmingASCIISpaces()) }
@@ -87,7 +92,8 @@ public struct CITESSpeciesPlusImporter: Sendable {
             }
             let annotation = row.optional("FullAnnotationEnglish").map { CITESSpeciesPlusImporter.cleanAnnotation($0) }
             let taxonomy = Taxonomy(
-                rank: rank, kingdom: row.optional("Kingdom"), phylum: row.optional("Phylum"), class: row.optional("Class"),
+                rank: rank, kingdom: row.optional("Kingdom"), phylum: row.optional("Phylum"),
+                class: row.optional("Class"),
                 order: row.optional("Order"), family: row.optional("Family"),
                 genus: rank == .genus ? fullName : row.optional("Genus"))
             var listings: [Listing] = []
@@ -101,7 +107,8 @@ public struct CITESSpeciesPlusImporter: Sendable {
                 ControlledItem(
                     id: id, regime: .cites, kind: .taxon, controlled: !listed.isEmpty,
                     names: ItemNames(
-                        preferred: fullName, synonyms: CITESSpeciesPlusImporter.synonyms(row.text("SynonymsWithAuthors")),
+                        preferred: fullName,
+                        synonyms: CITESSpeciesPlusImporter.synonyms(row.text("SynonymsWithAuthors")),
                         common: common),
                     listings: listings, taxonomy: taxonomy,
                     note: listed.count < appendices.count ? "Some populations are not listed (NC)." : nil,
@@ -154,7 +161,8 @@ public struct CITESSpeciesPlusImporter: Sendable {
 
     static func cleanAnnotation(_ raw: String) -> String {
         var s = raw.trimmingCharacters(in: .whitespaces)
-        for prefix in ["Appendix I: ", "Appendix II: ", "Appendix III: "] where s == prefix.trimmingCharacters(in: .whitespaces) || s == prefix {
+        for prefix in ["Appendix I: ", "Appendix II: ", "Appendix III: "]
+        where s == prefix.trimmingCharacters(in: .whitespaces) || s == prefix {
             s = ""
         }
         return s

@@ -1,3 +1,5 @@
+import GreenCustomsCore
+
 /// A CSV problem at a place in a file.
 public struct CSVError: Error, Equatable, Sendable, CustomStringConvertible {
     public var file: String
@@ -105,7 +107,9 @@ public struct CSVTable: Sendable {
                 } else {
                     throw CSVError(
                         file: file, line: line,
-                        message: "field \(fields.count + 1) has a quote inside an unquoted field (quote the whole field and double the quote)")
+                        message:
+                            "field \(fields.count + 1) has a quote inside an unquoted field (quote the whole field and double the quote)"
+                    )
                 }
             default:
                 if afterQuote {
@@ -118,7 +122,8 @@ public struct CSVTable: Sendable {
             i += 1
         }
         if inQuotes {
-            throw CSVError(file: file, line: recordLine, message: "a quoted field starting on this line is never closed")
+            throw CSVError(
+                file: file, line: recordLine, message: "a quoted field starting on this line is never closed")
         }
         if !field.isEmpty || !fields.isEmpty || afterQuote { try finishRecord() }
         return records
@@ -129,5 +134,3 @@ public struct CSVTable: Sendable {
 public func splitList(_ field: String, separator: Character = "|") -> [String] {
     field.split(separator: separator).map { String($0.trimmingASCIISpaces()) }.filter { !$0.isEmpty }
 }
-
-import GreenCustomsCore

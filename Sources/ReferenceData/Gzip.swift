@@ -21,7 +21,9 @@ public enum Gzip {
     }
 
     private static func member(_ b: [UInt8], at start: Int, into output: inout [UInt8]) throws(Problem) -> Int {
-        guard b.count - start >= 18, b[start] == 0x1F, b[start + 1] == 0x8B else { throw Problem(message: "missing gzip header") }
+        guard b.count - start >= 18, b[start] == 0x1F, b[start + 1] == 0x8B else {
+            throw Problem(message: "missing gzip header")
+        }
         guard b[start + 2] == 8 else { throw Problem(message: "unknown compression method \(b[start + 2])") }
         let flags = b[start + 3]
         var p = start + 10
@@ -122,10 +124,18 @@ private struct Inflater {
         throw Gzip.Problem(message: "invalid Huffman code")
     }
 
-    static let lengthBase = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258]
+    static let lengthBase = [
+        3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227,
+        258,
+    ]
     static let lengthExtra = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]
-    static let distBase = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577]
-    static let distExtra = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13]
+    static let distBase = [
+        1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097,
+        6145, 8193, 12289, 16385, 24577,
+    ]
+    static let distExtra = [
+        0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
+    ]
 
     static let fixed: (Huffman, Huffman) = {
         var lengths = [Int](repeating: 8, count: 288)

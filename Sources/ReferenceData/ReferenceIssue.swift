@@ -123,8 +123,11 @@ struct RowReader {
         let id = required("id")
         guard !id.isEmpty else { return id }
         let parts = id.split(separator: ":", maxSplits: 1)
-        let slugOK = parts.count == 2 && !parts[1].isEmpty
-            && parts[1].allSatisfy { ($0.isLowercase && $0.isASCII) || ($0.isNumber && $0.isASCII) || $0 == "-" || $0 == "." }
+        let slugOK =
+            parts.count == 2 && !parts[1].isEmpty
+            && parts[1].allSatisfy {
+                ($0.isLowercase && $0.isASCII) || ($0.isNumber && $0.isASCII) || $0 == "-" || $0 == "."
+            }
         if parts.first.map(String.init) != regime || !slugOK {
             issue("id", "\"\(id)\" must be \(regime):<slug> with a lower-case ASCII slug")
         }

@@ -11,15 +11,20 @@ extension ReferenceSet {
         for item in imported {
             if let i = index[item.id] {
                 var existing = merged.items[i]
-                for synonym in item.names.synonyms where !existing.names.synonyms.contains(synonym) && synonym != existing.names.preferred {
+                for synonym in item.names.synonyms
+                where !existing.names.synonyms.contains(synonym) && synonym != existing.names.preferred {
                     existing.names.synonyms.append(synonym)
                 }
                 for (lang, names) in item.names.common {
                     var current = existing.names.common[lang] ?? []
-                    for name in names where !current.contains(where: { $0.caseInsensitiveEquals(name) }) { current.append(name) }
+                    for name in names where !current.contains(where: { $0.caseInsensitiveEquals(name) }) {
+                        current.append(name)
+                    }
                     existing.names.common[lang] = current
                 }
-                if existing.taxonomy?.phylum == nil, let phylum = item.taxonomy?.phylum { existing.taxonomy?.phylum = phylum }
+                if existing.taxonomy?.phylum == nil, let phylum = item.taxonomy?.phylum {
+                    existing.taxonomy?.phylum = phylum
+                }
                 merged.items[i] = existing
             } else {
                 index[item.id] = merged.items.count

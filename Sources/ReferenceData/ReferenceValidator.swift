@@ -33,7 +33,9 @@ public enum ReferenceValidator {
             }
             if !item.composition.isEmpty {
                 let total = item.composition.reduce(0) { $0 + $1.massPercent }
-                if abs(total - 100) > 0.001 { issue("composition", "mass percentages sum to \(formatNumber(total)) %, not 100 %") }
+                if abs(total - 100) > 0.001 {
+                    issue("composition", "mass percentages sum to \(formatNumber(total)) %, not 100 %")
+                }
             }
             if item.kind == .taxon, item.taxonomy == nil { issue("taxonomy", "a taxon needs its rank") }
         }

@@ -7,7 +7,8 @@ extension LookupIndex {
         var collector = Collector(index: self)
         let query = String(rawQuery.trimmingASCIISpaces())
         if query.isEmpty {
-            return LookupResponse(query: rawQuery, results: [], notes: ["The query is empty."], referenceVersion: reference.version)
+            return LookupResponse(
+                query: rawQuery, results: [], notes: ["The query is empty."], referenceVersion: reference.version)
         }
         matchIdentifiers(query, into: &collector)
         let normalized = SearchText.normalize(query)
@@ -29,7 +30,9 @@ extension LookupIndex {
             do {
                 let cas = try CASNumber(validating: query)
                 for i in byCAS[cas.text] ?? [] { c.add(item: i, score: 100, match: .casNumber, text: cas.text) }
-                if byCAS[cas.text] == nil { c.notes.append("CAS \(cas.text) is valid but is not on any list Green Customs holds.") }
+                if byCAS[cas.text] == nil {
+                    c.notes.append("CAS \(cas.text) is valid but is not on any list Green Customs holds.")
+                }
             } catch {
                 c.notes.append("\(error.description): check the number on the label and the documents.")
             }
@@ -46,18 +49,24 @@ extension LookupIndex {
         }
         if let ashrae = ASHRAEDesignation(query) {
             if let hits = byASHRAE[ashrae.key] {
-                for i in hits { c.add(item: i, score: 100, match: .ashraeDesignation, text: items[i].identifiers.ashrae!.text) }
+                for i in hits {
+                    c.add(item: i, score: 100, match: .ashraeDesignation, text: items[i].identifiers.ashrae!.text)
+                }
             } else {
                 // "R-410" or "R-1234ze": the designations that extend it (R-410A, R-410B; R-1234ze(E)).
-                for (key, hits) in byASHRAE.sorted(by: { $0.key < $1.key }) where key.hasPrefix(ashrae.key) && key.count <= ashrae.key.count + 3 {
-                    for i in hits { c.add(item: i, score: 85, match: .ashraeDesignation, text: items[i].identifiers.ashrae!.text) }
+                for (key, hits) in byASHRAE.sorted(by: { $0.key < $1.key })
+                where key.hasPrefix(ashrae.key) && key.count <= ashrae.key.count + 3 {
+                    for i in hits {
+                        c.add(item: i, score: 85, match: .ashraeDesignation, text: items[i].identifiers.ashrae!.text)
+                    }
                 }
             }
         }
     }
 
     func matchHS(_ digits: String, into c: inout Collector) {
-        guard digits.count >= 4, digits.count <= 12, let chapter = Int(digits.prefix(2)), (1...97).contains(chapter) else { return }
+        guard digits.count >= 4, digits.count <= 12, let chapter = Int(digits.prefix(2)), (1...97).contains(chapter)
+        else { return }
         if digits.count >= 6 {
             let sub = String(digits.prefix(6))
             for i in byHS[sub] ?? [] { c.add(item: i, score: 90, match: .hsCode, text: HSCode(sub)!.formatted) }
@@ -80,7 +89,9 @@ extension LookupIndex {
 
     func matchNames(_ normalized: String, into c: inout Collector) {
         for id in exact[normalized] ?? [] { c.add(name: id, score: Self.nameScore(names[id].kind)) }
-        for id in compactKeys[SearchText.compact(normalized)] ?? [] { c.add(name: id, score: Self.nameScore(names[id].kind) - 2) }
+        for id in compactKeys[SearchText.compact(normalized)] ?? [] {
+            c.add(name: id, score: Self.nameScore(names[id].kind) - 2)
+        }
         let stem = SearchText.stem(normalized)
         for id in stemmed[stem] ?? [] { c.add(name: id, score: Self.nameScore(names[id].kind) - 4) }
 
@@ -142,13 +153,17 @@ extension LookupIndex {
             for i in higherTaxa[taxon] ?? [] where items[i].regime == .cites {
                 let item = items[i]
                 if item.excludes.contains(where: { SearchText.normalize($0) == normalized }) { continue }
-                let name = words.prefix(1).map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined() + " " + words.dropFirst().joined(separator: " ")
+                let name =
+                    words.prefix(1).map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined() + " "
+                    + words.dropFirst().joined(separator: " ")
                 do {
                     let rank = item.taxonomy?.rank.rawValue.lowercased() ?? "taxon"
                     // A likely misspelling of a listed species outranks the inherited listing.
                     c.add(
                         item: i, score: c.sawTypo ? 74 : 86, match: .higherTaxon, text: item.names.preferred,
-                        explanation: "\(name) is not named in the lists Green Customs holds, but it belongs to the \(rank) \(item.names.preferred), which is listed as a whole (\(item.listingSummary)) unless a species is listed separately.")
+                        explanation:
+                            "\(name) is not named in the lists Green Customs holds, but it belongs to the \(rank) \(item.names.preferred), which is listed as a whole (\(item.listingSummary)) unless a species is listed separately."
+                    )
                 }
             }
             if c.best >= 84 { return }
@@ -162,7 +177,8 @@ extension LookupIndex {
             let name = item.excludes.first { SearchText.normalize($0) == normalized } ?? normalized
             c.add(
                 item: i, score: 95, match: .higherTaxon, text: item.names.preferred,
-                explanation: "\(name) is expressly excluded from the listing of \(item.names.preferred); it is not covered by CITES.",
+                explanation:
+                    "\(name) is expressly excluded from the listing of \(item.names.preferred); it is not covered by CITES.",
                 notControlled: true)
         }
     }
@@ -182,7 +198,9 @@ extension LookupIndex {
                     c.sawTypo = true
                     c.add(
                         name: id, score: Self.nameScore(names[id].kind) - 10 - 6 * distance, match: .typo,
-                        explanation: "No exact match; \"\(names[id].text)\" is \(distance) letter\(distance == 1 ? "" : "s") away from the query.")
+                        explanation:
+                            "No exact match; \"\(names[id].text)\" is \(distance) letter\(distance == 1 ? "" : "s") away from the query."
+                    )
                 }
             }
         }

@@ -64,7 +64,9 @@ public struct LookupIndex: Sendable {
                 if ![.species, .subspecies, .variety].contains(taxonomy.rank) {
                     higherTaxa[SearchText.normalize(item.names.preferred), default: []].append(i)
                 }
-                if let genus = taxonomy.genus.map(SearchText.normalize), genusLineage[genus] == nil || genusLineage[genus]!.isEmpty {
+                if let genus = taxonomy.genus.map(SearchText.normalize),
+                    genusLineage[genus] == nil || genusLineage[genus]!.isEmpty
+                {
                     genusLineage[genus] = [taxonomy.family, taxonomy.order, taxonomy.class, taxonomy.phylum]
                         .compactMap { $0.map(SearchText.normalize) }
                 }
@@ -83,7 +85,9 @@ public struct LookupIndex: Sendable {
         addNameVariant(text, kind: kind, item: item)
         // "DDT (dichlorodiphenyltrichloroethane)" is also found as "DDT" and as the words in brackets;
         // "Holothuria (Microthele) fuscogilva" as "Holothuria fuscogilva".
-        if let open = text.firstIndex(of: "("), let close = Self.matchingParenthesis(in: text, from: open), open > text.startIndex {
+        if let open = text.firstIndex(of: "("), let close = Self.matchingParenthesis(in: text, from: open),
+            open > text.startIndex
+        {
             let outside = String(text[..<open]) + String(text[text.index(after: close)...])
             let inside = String(text[text.index(after: open)..<close])
             addNameVariant(outside, kind: kind, item: item)
@@ -95,7 +99,9 @@ public struct LookupIndex: Sendable {
         var depth = 0
         var i = open
         while i < text.endIndex {
-            if text[i] == "(" { depth += 1 } else if text[i] == ")" {
+            if text[i] == "(" {
+                depth += 1
+            } else if text[i] == ")" {
                 depth -= 1
                 if depth == 0 { return i }
             }
@@ -107,7 +113,9 @@ public struct LookupIndex: Sendable {
     private mutating func addNameVariant(_ text: String, kind: MatchKind, item: Int) {
         let normalized = SearchText.normalize(text)
         guard !normalized.isEmpty else { return }
-        let words = SearchText.stem(normalized).split(separator: " ").map(String.init).filter { !Self.stopWords.contains($0) }
+        let words = SearchText.stem(normalized).split(separator: " ").map(String.init).filter {
+            !Self.stopWords.contains($0)
+        }
         let id = names.count
         names.append(NameEntry(item: item, kind: kind, text: text, normalized: normalized, words: words))
         exact[normalized, default: []].append(id)

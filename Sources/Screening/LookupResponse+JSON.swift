@@ -71,7 +71,8 @@ public struct LookupJSON: Encodable, Sendable {
             identifiers["hs"] = .strings([link.hs.formatted])
         }
         let composition = r.item.flatMap { item -> [String: Double]? in
-            item.composition.isEmpty ? nil : Dictionary(item.composition.map { ($0.designation, $0.massPercent) }, uniquingKeysWith: +)
+            item.composition.isEmpty
+                ? nil : Dictionary(item.composition.map { ($0.designation, $0.massPercent) }, uniquingKeysWith: +)
         }
         return Result(
             regime: r.regime.rawValue, id: r.item?.id, item: r.title, listing: r.listing,
@@ -90,7 +91,8 @@ public struct LookupJSON: Encodable, Sendable {
     /// Pretty, key-sorted JSON: the same input and reference version give the same bytes.
     public func encoded(pretty: Bool = true) throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting =
+            pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 }

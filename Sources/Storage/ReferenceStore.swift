@@ -1,7 +1,7 @@
 import FluentKit
-import SQLKit
 import Foundation
 import GreenCustomsCore
+import SQLKit
 
 /// A dataset as the rest of the product sees it.
 public struct DatasetInfo: Sendable, Equatable, Codable {
@@ -83,7 +83,8 @@ public struct ReferenceStore: Sendable {
         let pending = records
         let now = clock()
         let dataset = ReferenceDatasetModel(
-            kind: kind, version: version, sourceFile: sourceFile, recordCount: items.count, importedAt: now, active: true)
+            kind: kind, version: version, sourceFile: sourceFile, recordCount: items.count, importedAt: now,
+            active: true)
         try await storage.database.transaction { tx in
             try await ReferenceDatasetModel.query(on: tx).filter(\.$kind == kind).set(\.$active, to: false).update()
             try await dataset.create(on: tx)
@@ -94,7 +95,8 @@ public struct ReferenceStore: Sendable {
 
     /// Every dataset, newest first.
     public func datasets() async throws -> [DatasetInfo] {
-        try await ReferenceDatasetModel.query(on: storage.database).sort(\.$importedAt, .descending).all().map(Self.info)
+        try await ReferenceDatasetModel.query(on: storage.database).sort(\.$importedAt, .descending).all().map(
+            Self.info)
     }
 
     /// Loads the active bundled set and the active imports.
@@ -149,15 +151,24 @@ public struct ReferenceStore: Sendable {
         let encoder = encoder()
         var out: [PendingRecord] = []
         func add(_ type: String, _ key: String, _ regime: String?, _ payload: Data) {
-            out.append(PendingRecord(type: type, key: key, regime: regime, position: out.count, payload: String(decoding: payload, as: UTF8.self)))
+            out.append(
+                PendingRecord(
+                    type: type, key: key, regime: regime, position: out.count,
+                    payload: String(decoding: payload, as: UTF8.self)))
         }
         for item in set.items { add("item", item.id, item.regime.rawValue, try encoder.encode(item)) }
         for country in set.countries { add("country", country.code.text, nil, try encoder.encode(country)) }
         for requirement in set.requirements {
-            add("requirement", "\(requirement.regime.rawValue):\(requirement.listing)", requirement.regime.rawValue, try encoder.encode(requirement))
+            add(
+                "requirement", "\(requirement.regime.rawValue):\(out.count)", requirement.regime.rawValue,
+                try encoder.encode(requirement))
         }
-        for link in set.hsLinks { add("hs_link", link.hs.digits, link.regimes.first?.rawValue, try encoder.encode(link)) }
-        for term in set.tradeTerms { add("trade_term", "\(term.language):\(term.term)", nil, try encoder.encode(term)) }
+        for link in set.hsLinks {
+            add("hs_link", "\(link.hs.digits):\(out.count)", link.regimes.first?.rawValue, try encoder.encode(link))
+        }
+        for term in set.tradeTerms {
+            add("trade_term", "\(term.language):\(term.term):\(out.count)", nil, try encoder.encode(term))
+        }
         return out
     }
 
@@ -168,7 +179,8 @@ public struct ReferenceStore: Sendable {
             let end = min(start + 1_000, records.count)
             let models = records[start..<end].map {
                 ReferenceRecordModel(
-                    datasetID: dataset, recordType: $0.type, recordKey: $0.key, regime: $0.regime, position: $0.position,
+                    datasetID: dataset, recordType: $0.type, recordKey: $0.key, regime: $0.regime,
+                    position: $0.position,
                     payload: $0.payload)
             }
             try await models.create(on: db)
@@ -178,7 +190,8 @@ public struct ReferenceStore: Sendable {
 
     static func payloads(of dataset: UUID, on db: any Database) async throws -> [(type: String, payload: String)] {
         guard let sql = db as? any SQLDatabase else {
-            return try await ReferenceRecordModel.query(on: db).filter(\.$dataset.$id == dataset).sort(\.$position).all()
+            return try await ReferenceRecordModel.query(on: db).filter(\.$dataset.$id == dataset).sort(\.$position)
+                .all()
                 .map { ($0.recordType, $0.payload) }
         }
         let rows = try await sql.select()
@@ -187,7 +200,9 @@ public struct ReferenceStore: Sendable {
             .where("dataset_id", .equal, dataset)
             .orderBy("position")
             .all()
-        return try rows.map { (try $0.decode(column: "record_type", as: String.self), try $0.decode(column: "payload", as: String.self)) }
+        return try rows.map {
+            (try $0.decode(column: "record_type", as: String.self), try $0.decode(column: "payload", as: String.self))
+        }
     }
 
     static func info(_ model: ReferenceDatasetModel) -> DatasetInfo {

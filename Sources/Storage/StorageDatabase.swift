@@ -16,7 +16,9 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
     public static let defaultPath = "./greencustoms.sqlite"
 
     /// `--database` wins (a path, or a `postgres://` URL); otherwise `DATABASE_URL`; otherwise the default file.
-    public static func resolve(option: String?, environment: [String: String]) throws(ConfigurationError) -> DatabaseLocation {
+    public static func resolve(option: String?, environment: [String: String]) throws(ConfigurationError)
+        -> DatabaseLocation
+    {
         if let option, !option.isEmpty { return try parse(option, origin: "--database") }
         if let url = environment["DATABASE_URL"], !url.isEmpty { return try parse(url, origin: "DATABASE_URL") }
         return .sqliteFile(path: defaultPath)
@@ -26,14 +28,20 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
         let lower = value.lowercased()
         if lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://") {
             guard URL(string: value)?.host != nil else {
-                throw ConfigurationError(message: "\(origin): \"\(redacted(value))\" is not a valid PostgreSQL URL (postgres://user:password@host:port/database)")
+                throw ConfigurationError(
+                    message:
+                        "\(origin): \"\(redacted(value))\" is not a valid PostgreSQL URL (postgres://user:password@host:port/database)"
+                )
             }
             return .postgres(url: value)
         }
         if lower.hasPrefix("sqlite://") { return .sqliteFile(path: String(value.dropFirst("sqlite://".count))) }
         if lower == ":memory:" { return .sqliteMemory }
         if lower.contains("://") {
-            throw ConfigurationError(message: "\(origin): unsupported database URL scheme in \"\(redacted(value))\" (use a file path or postgres://)")
+            throw ConfigurationError(
+                message:
+                    "\(origin): unsupported database URL scheme in \"\(redacted(value))\" (use a file path or postgres://)"
+            )
         }
         return .sqliteFile(path: value)
     }
@@ -101,7 +109,8 @@ public final class StorageDatabase: Sendable {
     /// Warnings and errors only, unless `LOG_LEVEL` asks for more (`info`, `debug`, `trace`).
     public static var defaultLogger: Logger {
         var logger = Logger(label: "greencustoms.storage")
-        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .warning
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .warning
         return logger
     }
 

@@ -4,7 +4,8 @@ import ArgumentParser
 struct GreenCustoms: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "greencustoms",
-        abstract: "Check goods against the Basel, Cartagena, CITES, Montreal, Rotterdam, Stockholm and Chemical Weapons lists.",
+        abstract:
+            "Check goods against the Basel, Cartagena, CITES, Montreal, Rotterdam, Stockholm and Chemical Weapons lists.",
         version: "0.1.0",
         subcommands: [Lookup.self, Reference.self]
     )

@@ -5,7 +5,8 @@ import Screening
 
 struct Lookup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Find controlled items by name, trade name, CAS number, HS code, ASHRAE code, Basel code or LMO identifier.",
+        abstract:
+            "Find controlled items by name, trade name, CAS number, HS code, ASHRAE code, Basel code or LMO identifier.",
         discussion: """
             Examples:
               greencustoms lookup R-22
@@ -64,8 +65,12 @@ enum LookupTable {
             }
             if let item = result.item {
                 var ids: [String] = []
-                if !item.identifiers.cas.isEmpty { ids.append("CAS " + item.identifiers.cas.map(\.text).joined(separator: ", ")) }
-                if !item.identifiers.hs.isEmpty { ids.append("HS " + item.identifiers.hs.map(\.formatted).joined(separator: ", ")) }
+                if !item.identifiers.cas.isEmpty {
+                    ids.append("CAS " + item.identifiers.cas.map(\.text).joined(separator: ", "))
+                }
+                if !item.identifiers.hs.isEmpty {
+                    ids.append("HS " + item.identifiers.hs.map(\.formatted).joined(separator: ", "))
+                }
                 if let a = item.identifiers.ashrae { ids.append(a.text) }
                 if let b = item.identifiers.basel { ids.append("Basel \(b.text)") }
                 if let l = item.identifiers.lmo { ids.append("OECD \(l.text)") }
@@ -74,11 +79,16 @@ enum LookupTable {
                 if let odp = item.odp, item.regime == .montreal {
                     out += "   ODP \(odp)" + (item.gwp.map { " · GWP \(formatNumber($0))" } ?? "") + "\n"
                 }
-                if let common = item.names.common["en"], !common.isEmpty { out += "   Also called: \(common.prefix(4).joined(separator: ", "))\n" }
-                if !item.names.tradeNames.isEmpty { out += "   Trade names: \(item.names.tradeNames.prefix(6).joined(separator: ", "))\n" }
+                if let common = item.names.common["en"], !common.isEmpty {
+                    out += "   Also called: \(common.prefix(4).joined(separator: ", "))\n"
+                }
+                if !item.names.tradeNames.isEmpty {
+                    out += "   Trade names: \(item.names.tradeNames.prefix(6).joined(separator: ", "))\n"
+                }
                 if let note = item.note { out += "   Note:        \(note)\n" }
             }
-            out += "   Matched:     \(result.match.rawValue.replacingOccurrences(of: "_", with: " ")) \"\(result.matchedText)\"\n"
+            out +=
+                "   Matched:     \(result.match.rawValue.replacingOccurrences(of: "_", with: " ")) \"\(result.matchedText)\"\n"
             if let explanation = result.explanation { out += "   Why:         \(explanation)\n" }
             for requirement in result.requirements {
                 out += "   Requires:    [\(requirement.direction.rawValue)] \(requirement.document)\n"

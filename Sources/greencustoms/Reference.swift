@@ -11,9 +11,13 @@ struct Reference: AsyncParsableCommand {
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Validate every bundled and imported record; exits 1 listing file, line and reason for each problem.")
+            abstract:
+                "Validate every bundled and imported record; exits 1 listing file, line and reason for each problem.")
 
-        @Option(name: .long, help: ArgumentHelp("Check the reference files in this folder instead of the bundled ones.", valueName: "dir"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Check the reference files in this folder instead of the bundled ones.", valueName: "dir"))
         var bundledDir: String?
 
         @Flag(name: .long, help: "Check the files only, not the datasets imported into the database.")
@@ -25,12 +29,14 @@ struct Reference: AsyncParsableCommand {
             let directory = bundledDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? BundledReference.directory
             let loaded = try BundledReference.load(from: directory)
             var issues = loaded.issues
-            var summary = "\(loaded.set.items.count) items, \(loaded.set.countries.count) countries, "
+            var summary =
+                "\(loaded.set.items.count) items, \(loaded.set.countries.count) countries, "
                 + "\(loaded.set.requirements.count) requirements, \(loaded.set.hsLinks.count) HS links in \(bundledDir ?? "the bundled files")"
             if !filesOnly {
                 let stored = try await ReferenceProvider.with(databaseOptions) { try await $0.store.load() }
                 for (info, items) in stored.imports {
-                    issues += ReferenceValidator.check(items: items, origin: "\(info.version) (imported from \(info.sourceFile))")
+                    issues += ReferenceValidator.check(
+                        items: items, origin: "\(info.version) (imported from \(info.sourceFile))")
                     summary += "; \(items.count) records in \(info.version)"
                 }
             }
@@ -86,7 +92,8 @@ struct Reference: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the datasets in the database and their versions.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the datasets in the database and their versions.")
 
         @OptionGroup var databaseOptions: DatabaseOptions
 
@@ -97,7 +104,9 @@ struct Reference: AsyncParsableCommand {
             }
             let formatter = ISO8601DateFormatter()
             for d in datasets {
-                print("\(d.active ? "*" : " ") \(d.version)  \(d.recordCount) records  \(formatter.string(from: d.importedAt))  \(d.sourceFile)")
+                print(
+                    "\(d.active ? "*" : " ") \(d.version)  \(d.recordCount) records  \(formatter.string(from: d.importedAt))  \(d.sourceFile)"
+                )
             }
         }
     }

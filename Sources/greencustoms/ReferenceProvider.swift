@@ -10,7 +10,8 @@ struct ReferenceProvider {
     let store: ReferenceStore
 
     static func open(_ options: DatabaseOptions) async throws -> ReferenceProvider {
-        let location = try DatabaseLocation.resolve(option: options.database, environment: ProcessInfo.processInfo.environment)
+        let location = try DatabaseLocation.resolve(
+            option: options.database, environment: ProcessInfo.processInfo.environment)
         let storage = try await StorageDatabase.open(location)
         return ReferenceProvider(storage: storage, store: ReferenceStore(storage: storage))
     }
@@ -20,7 +21,9 @@ struct ReferenceProvider {
         let loaded = try BundledReference.load()
         if !loaded.issues.isEmpty {
             FileHandle.standardError.write(
-                Data("warning: \(loaded.issues.count) problem(s) in the bundled reference files; run `greencustoms reference check`\n".utf8))
+                Data(
+                    "warning: \(loaded.issues.count) problem(s) in the bundled reference files; run `greencustoms reference check`\n"
+                        .utf8))
         }
         try await store.installBundled(loaded.set, sourceFile: "bundled:\(BundledReference.release)")
     }
@@ -28,7 +31,9 @@ struct ReferenceProvider {
     func referenceSet() async throws -> ReferenceSet {
         try await installBundledIfNeeded()
         let stored = try await store.load()
-        guard var set = stored.bundled else { throw StorageError(message: "the bundled reference set is missing from the database") }
+        guard var set = stored.bundled else {
+            throw StorageError(message: "the bundled reference set is missing from the database")
+        }
         for (info, items) in stored.imports {
             set = set.merging(imported: items, version: info.version)
         }

@@ -4,10 +4,12 @@ import Testing
 
 @Suite("Identifiers")
 struct IdentifierTests {
-    @Test("CAS numbers are verified by their check digit", arguments: [
-        ("75-45-6", "75-45-6"), ("0075-45-6", "75-45-6"), (" 7732-18-5 ", "7732-18-5"), ("115-29-7", "115-29-7"),
-        ("1336-36-3", "1336-36-3"), ("50-00-0", "50-00-0"),
-    ])
+    @Test(
+        "CAS numbers are verified by their check digit",
+        arguments: [
+            ("75-45-6", "75-45-6"), ("0075-45-6", "75-45-6"), (" 7732-18-5 ", "7732-18-5"), ("115-29-7", "115-29-7"),
+            ("1336-36-3", "1336-36-3"), ("50-00-0", "50-00-0"),
+        ])
     func validCAS(raw: String, canonical: String) throws {
         #expect(try CASNumber(validating: raw).text == canonical)
     }
@@ -19,7 +21,9 @@ struct IdentifierTests {
         #expect(CASNumber.looksLikeCAS("75-45-7"))
     }
 
-    @Test("Malformed CAS numbers are rejected", arguments: ["75456", "75-4-6", "7-45-6-1", "ab-45-6", "", "12345678-12-1"])
+    @Test(
+        "Malformed CAS numbers are rejected",
+        arguments: ["75456", "75-4-6", "7-45-6-1", "ab-45-6", "", "12345678-12-1"])
     func malformedCAS(raw: String) {
         #expect(CASNumber(raw) == nil)
     }

@@ -30,7 +30,9 @@ public enum SharedData {
 /// The bundled reference set, loaded once per test process.
 public enum Fixtures {
     public static let bundled: LoadedReference = {
-        do { return try BundledReference.load() } catch { fatalError("bundled reference files cannot be read: \(error)") }
+        do { return try BundledReference.load() } catch {
+            fatalError("bundled reference files cannot be read: \(error)")
+        }
     }()
 
     public static func item(_ id: String) -> ControlledItem? { bundled.set.items.first { $0.id == id } }

@@ -31,14 +31,22 @@ struct BrokenRecordTests {
     @Test("A wrong CAS check digit")
     func casCheckDigit() throws {
         var line = 0
-        let issues = try load("montreal_substances.csv") { line = Self.replace(&$0, containing: "montreal:hcfc-22,", "75-45-6", with: "75-45-7") }
-        #expect(issues.contains { $0.file == "montreal_substances.csv" && $0.line == line && $0.field == "cas" && $0.message.contains("check digit") })
+        let issues = try load("montreal_substances.csv") {
+            line = Self.replace(&$0, containing: "montreal:hcfc-22,", "75-45-6", with: "75-45-7")
+        }
+        #expect(
+            issues.contains {
+                $0.file == "montreal_substances.csv" && $0.line == line && $0.field == "cas"
+                    && $0.message.contains("check digit")
+            })
     }
 
     @Test("A malformed HS code")
     func hsCode() throws {
         var line = 0
-        let issues = try load("montreal_substances.csv") { line = Self.replace(&$0, containing: "montreal:hcfc-22,", "2903.71", with: "2903.7") }
+        let issues = try load("montreal_substances.csv") {
+            line = Self.replace(&$0, containing: "montreal:hcfc-22,", "2903.71", with: "2903.7")
+        }
         #expect(issues.contains { $0.line == line && $0.field == "hs" })
     }
 
@@ -63,14 +71,18 @@ struct BrokenRecordTests {
     @Test("A blend whose composition does not sum to 100 %")
     func blendSum() throws {
         var line = 0
-        let issues = try load("montreal_blends.csv") { line = Self.replace(&$0, containing: "montreal:r-410a,", "R-125:50", with: "R-125:49") }
+        let issues = try load("montreal_blends.csv") {
+            line = Self.replace(&$0, containing: "montreal:r-410a,", "R-125:50", with: "R-125:49")
+        }
         #expect(issues.contains { $0.line == line && $0.field == "composition" && $0.message.contains("99") })
     }
 
     @Test("A blend component that is not a known refrigerant")
     func unknownComponent() throws {
         var line = 0
-        let issues = try load("montreal_blends.csv") { line = Self.replace(&$0, containing: "montreal:r-410a,", "R-32:50", with: "R-9999:50") }
+        let issues = try load("montreal_blends.csv") {
+            line = Self.replace(&$0, containing: "montreal:r-410a,", "R-32:50", with: "R-9999:50")
+        }
         #expect(issues.contains { $0.line == line && $0.message.contains("R-9999") })
     }
 
@@ -104,7 +116,9 @@ struct BrokenRecordTests {
         #expect(short.contains { $0.file == "cites_higher_taxa.csv" && $0.line == 4 && $0.message.contains("fields") })
 
         var line = 0
-        let appendix = try load("cites_higher_taxa.csv") { line = Self.replace(&$0, containing: "cites:dalbergia,", ",II,", with: ",IV,") }
+        let appendix = try load("cites_higher_taxa.csv") {
+            line = Self.replace(&$0, containing: "cites:dalbergia,", ",II,", with: ",IV,")
+        }
         #expect(appendix.contains { $0.line == line && $0.field == "appendix" })
 
         let missing = try load("basel_entries.csv") { lines in

@@ -15,14 +15,18 @@ struct BundledReferenceTests {
     @Test("Every bundled record passes validation")
     func noIssues() {
         let issues = Fixtures.bundled.issues
-        #expect(issues.isEmpty, "\(issues.count) problems:\n\(issues.prefix(30).map(\.description).joined(separator: "\n"))")
+        #expect(
+            issues.isEmpty, "\(issues.count) problems:\n\(issues.prefix(30).map(\.description).joined(separator: "\n"))"
+        )
         #expect(ReferenceValidator.check(items: set.items, origin: "bundled").isEmpty)
     }
 
     @Test("Montreal Protocol: every annex, the 18 Kigali HFCs, and at least 150 blends")
     func montreal() throws {
         let substances = items(.montreal).filter { $0.kind == .substance && $0.controlled }
-        func annex(_ a: String) -> [ControlledItem] { substances.filter { $0.listings.first?.list.hasPrefix("Annex \(a),") == true } }
+        func annex(_ a: String) -> [ControlledItem] {
+            substances.filter { $0.listings.first?.list.hasPrefix("Annex \(a),") == true }
+        }
         #expect(annex("A").count == 8)
         #expect(annex("B").count == 12)
         #expect(annex("C").count == 75)
@@ -51,12 +55,14 @@ struct BundledReferenceTests {
         #expect(r410a.names.tradeNames.contains("Puron"))
     }
 
-    @Test("Blends get the HS 2022 subheading of heading 38.27 their composition calls for", arguments: [
-        ("montreal:r-410a", "3827.63"), ("montreal:r-404a", "3827.61"), ("montreal:r-407c", "3827.64"),
-        ("montreal:r-502", "3827.11"), ("montreal:r-454b", "3827.68"), ("montreal:r-513a", "3827.68"),
-        ("montreal:r-401a", "3827.31"), ("montreal:r-409a", "3827.32"), ("montreal:r-508b", "3827.51"),
-        ("montreal:r-507a", "3827.61"), ("montreal:r-422a", "3827.62"), ("montreal:r-417a", "3827.63"),
-    ])
+    @Test(
+        "Blends get the HS 2022 subheading of heading 38.27 their composition calls for",
+        arguments: [
+            ("montreal:r-410a", "3827.63"), ("montreal:r-404a", "3827.61"), ("montreal:r-407c", "3827.64"),
+            ("montreal:r-502", "3827.11"), ("montreal:r-454b", "3827.68"), ("montreal:r-513a", "3827.68"),
+            ("montreal:r-401a", "3827.31"), ("montreal:r-409a", "3827.32"), ("montreal:r-508b", "3827.51"),
+            ("montreal:r-507a", "3827.61"), ("montreal:r-422a", "3827.62"), ("montreal:r-417a", "3827.63"),
+        ])
     func blendHS(id: String, hs: String) throws {
         #expect(try item(id).identifiers.hs.map(\.formatted) == [hs])
     }
@@ -90,7 +96,8 @@ struct BundledReferenceTests {
     func basel() throws {
         let codes = Set(items(.basel).compactMap { $0.identifiers.basel?.text })
         for n in 1...49 where n != 49 || true { #expect(codes.contains("Y\(n)"), "Basel lacks Y\(n)") }
-        for code in ["A1010", "A1181", "A3210", "A4160", "B1010", "B3011", "B4030", "H1", "H6.1", "H13"] where code != "B4030" {
+        for code in ["A1010", "A1181", "A3210", "A4160", "B1010", "B3011", "B4030", "H1", "H6.1", "H13"]
+        where code != "B4030" {
             #expect(codes.contains(code), "Basel lacks \(code)")
         }
         #expect(!codes.contains("A1180"), "A1180 was replaced by A1181 on 2025-01-01")
@@ -103,13 +110,19 @@ struct BundledReferenceTests {
     @Test("CITES: higher-taxon listings, at least 1,000 species with common names in three languages")
     func cites() throws {
         let taxa = items(.cites)
-        let higher = Set(taxa.filter { $0.taxonomy?.rank != .species && $0.taxonomy?.rank != .subspecies }.map(\.names.preferred))
-        for taxon in ["Orchidaceae", "Cactaceae", "Psittaciformes", "Scleractinia", "Hippocampus", "Dalbergia", "Acipenseriformes"] {
+        let higher = Set(
+            taxa.filter { $0.taxonomy?.rank != .species && $0.taxonomy?.rank != .subspecies }.map(\.names.preferred))
+        for taxon in [
+            "Orchidaceae", "Cactaceae", "Psittaciformes", "Scleractinia", "Hippocampus", "Dalbergia",
+            "Acipenseriformes",
+        ] {
             #expect(higher.contains(taxon), "CITES lacks the \(taxon) listing")
         }
         let species = taxa.filter { $0.taxonomy?.rank == .species || $0.taxonomy?.rank == .subspecies }
         #expect(species.count >= 1_000)
-        let withThreeLanguages = species.filter { item in ["en", "fr", "es"].allSatisfy { item.names.common[$0]?.isEmpty == false } }
+        let withThreeLanguages = species.filter { item in
+            ["en", "fr", "es"].allSatisfy { item.names.common[$0]?.isEmpty == false }
+        }
         #expect(withThreeLanguages.count >= 700)
         let psittaciformes = try item("cites:psittaciformes")
         #expect(psittaciformes.excludes.contains("Melopsittacus undulatus"))

@@ -11,7 +11,8 @@ struct CITESImportTests {
         "TaxonId,Kingdom,Phylum,Class,Order,Family,Genus,Species,Subspecies,FullName,AuthorYear,RankName,CurrentListing,FullAnnotationEnglish,SynonymsWithAuthors,EnglishNames,SpanishNames,FrenchNames,SomeFutureColumn"
 
     func read(_ body: String) throws(CITESSpeciesPlusImporter.ImportError) -> CITESSpeciesPlusImporter.Result {
-        try CITESSpeciesPlusImporter().read(bytes: Array((Self.header + "\n" + body).utf8), name: "Index_of_CITES_Species_2024-01-01.csv")
+        try CITESSpeciesPlusImporter().read(
+            bytes: Array((Self.header + "\n" + body).utf8), name: "Index_of_CITES_Species_2024-01-01.csv")
     }
 
     @Test("Reads taxa, listings, synonyms and common names; ignores unknown columns")

@@ -10,27 +10,35 @@ struct LookupTests {
     static let index = LookupIndex(reference: Fixtures.bundled.set)
 
     func top(_ query: String) -> LookupResult? { Self.index.lookup(query).results.first }
-    func ids(_ query: String, _ n: Int = 3) -> [String] { Self.index.lookup(query, limit: n).results.compactMap(\.item?.id) }
+    func ids(_ query: String, _ n: Int = 3) -> [String] {
+        Self.index.lookup(query, limit: n).results.compactMap(\.item?.id)
+    }
 
-    @Test("Montreal Protocol: ASHRAE codes in every spelling, trade names, CAS and HS", arguments: [
-        ("R-22", "montreal:hcfc-22"), ("R22", "montreal:hcfc-22"), ("r 22", "montreal:hcfc-22"), ("HCFC-22", "montreal:hcfc-22"),
-        ("Freon 22", "montreal:hcfc-22"), ("freon-12", "montreal:cfc-12"), ("Genetron 22", "montreal:hcfc-22"),
-        ("75-45-6", "montreal:hcfc-22"), ("2903.71", "montreal:hcfc-22"), ("29037100", "montreal:hcfc-22"),
-        ("HFC-134a", "montreal:hfc-134a"), ("811-97-2", "montreal:hfc-134a"), ("R-410A", "montreal:r-410a"),
-        ("r410a", "montreal:r-410a"), ("Puron", "montreal:r-410a"), ("R-404A", "montreal:r-404a"),
-        ("halon 1301", "montreal:halon-1301"), ("carbon tetrachloride", "montreal:carbon-tetrachloride"),
-        ("methyl bromide", "montreal:methyl-bromide"), ("74-83-9", "montreal:methyl-bromide"),
-        ("trichlorofluoromethane", "montreal:cfc-11"), ("HFC-23", "montreal:hfc-23"), ("R-32", "montreal:hfc-32"),
-    ])
+    @Test(
+        "Montreal Protocol: ASHRAE codes in every spelling, trade names, CAS and HS",
+        arguments: [
+            ("R-22", "montreal:hcfc-22"), ("R22", "montreal:hcfc-22"), ("r 22", "montreal:hcfc-22"),
+            ("HCFC-22", "montreal:hcfc-22"),
+            ("Freon 22", "montreal:hcfc-22"), ("freon-12", "montreal:cfc-12"), ("Genetron 22", "montreal:hcfc-22"),
+            ("75-45-6", "montreal:hcfc-22"), ("2903.71", "montreal:hcfc-22"), ("29037100", "montreal:hcfc-22"),
+            ("HFC-134a", "montreal:hfc-134a"), ("811-97-2", "montreal:hfc-134a"), ("R-410A", "montreal:r-410a"),
+            ("r410a", "montreal:r-410a"), ("Puron", "montreal:r-410a"), ("R-404A", "montreal:r-404a"),
+            ("halon 1301", "montreal:halon-1301"), ("carbon tetrachloride", "montreal:carbon-tetrachloride"),
+            ("methyl bromide", "montreal:methyl-bromide"), ("74-83-9", "montreal:methyl-bromide"),
+            ("trichlorofluoromethane", "montreal:cfc-11"), ("HFC-23", "montreal:hfc-23"), ("R-32", "montreal:hfc-32"),
+        ])
     func montreal(query: String, id: String) {
         #expect(top(query)?.item?.id == id)
         #expect(top(query)?.item?.controlled == true)
     }
 
-    @Test("Look-alikes are found and marked as not controlled", arguments: [
-        ("R-290", "refrigerant:r-290"), ("R-600a", "refrigerant:r-600a"), ("R-744", "refrigerant:r-744"),
-        ("R-717", "refrigerant:r-717"), ("R-1234yf", "refrigerant:r-1234yf"), ("HFO-1234yf", "refrigerant:r-1234yf"),
-    ])
+    @Test(
+        "Look-alikes are found and marked as not controlled",
+        arguments: [
+            ("R-290", "refrigerant:r-290"), ("R-600a", "refrigerant:r-600a"), ("R-744", "refrigerant:r-744"),
+            ("R-717", "refrigerant:r-717"), ("R-1234yf", "refrigerant:r-1234yf"),
+            ("HFO-1234yf", "refrigerant:r-1234yf"),
+        ])
     func lookAlikes(query: String, id: String) throws {
         let result = try #require(top(query))
         #expect(result.item?.id == id)
@@ -38,58 +46,72 @@ struct LookupTests {
         #expect(result.requirements.isEmpty)
     }
 
-    @Test("Chemicals under Rotterdam, Stockholm and the CWC, across regimes", arguments: [
-        ("endosulfan", ["rotterdam:endosulfan", "stockholm:endosulfan"]),
-        ("DDT", ["rotterdam:ddt", "stockholm:ddt"]), ("50-29-3", ["rotterdam:ddt", "stockholm:ddt"]),
-        ("lindane", ["rotterdam:lindane", "stockholm:lindane"]), ("PFOS", ["rotterdam:pfos", "stockholm:pfos"]),
-        ("Dechlorane Plus", ["stockholm:dechlorane-plus"]), ("UV-328", ["stockholm:uv-328"]),
-        ("methoxychlor", ["stockholm:methoxychlor"]), ("monocrotophos", ["rotterdam:monocrotophos"]),
-        ("sarin", ["cwc:sarin"]), ("107-44-8", ["cwc:sarin"]), ("VX", ["cwc:vx"]), ("phosgene", ["cwc:phosgene"]),
-        ("thiodiglycol", ["cwc:thiodiglycol"]), ("triethanolamine", ["cwc:triethanolamine"]),
-    ])
+    @Test(
+        "Chemicals under Rotterdam, Stockholm and the CWC, across regimes",
+        arguments: [
+            ("endosulfan", ["rotterdam:endosulfan", "stockholm:endosulfan"]),
+            ("DDT", ["rotterdam:ddt", "stockholm:ddt"]), ("50-29-3", ["rotterdam:ddt", "stockholm:ddt"]),
+            ("lindane", ["rotterdam:lindane", "stockholm:lindane"]), ("PFOS", ["rotterdam:pfos", "stockholm:pfos"]),
+            ("Dechlorane Plus", ["stockholm:dechlorane-plus"]), ("UV-328", ["stockholm:uv-328"]),
+            ("methoxychlor", ["stockholm:methoxychlor"]), ("monocrotophos", ["rotterdam:monocrotophos"]),
+            ("sarin", ["cwc:sarin"]), ("107-44-8", ["cwc:sarin"]), ("VX", ["cwc:vx"]), ("phosgene", ["cwc:phosgene"]),
+            ("thiodiglycol", ["cwc:thiodiglycol"]), ("triethanolamine", ["cwc:triethanolamine"]),
+        ])
     func chemicals(query: String, expected: [String]) {
         let found = ids(query, 5)
         for id in expected { #expect(found.contains(id), "\(query): \(found)") }
         #expect(expected.contains(found.first ?? ""), "\(query): \(found)")
     }
 
-    @Test("Basel codes and waste names", arguments: [
-        ("Y46", "basel:y46"), ("y49", "basel:y49"), ("A1181", "basel:a1181"), ("B3011", "basel:b3011"),
-        ("H6.1", "basel:h6-1"), ("e-waste", "basel:a1181"), ("used lead-acid batteries", "basel:a1160"),
-        ("plastic waste", "basel:y48"),
-    ])
+    @Test(
+        "Basel codes and waste names",
+        arguments: [
+            ("Y46", "basel:y46"), ("y49", "basel:y49"), ("A1181", "basel:a1181"), ("B3011", "basel:b3011"),
+            ("H6.1", "basel:h6-1"), ("e-waste", "basel:a1181"), ("used lead-acid batteries", "basel:a1160"),
+            ("plastic waste", "basel:y48"),
+        ])
     func basel(query: String, id: String) {
         #expect(ids(query, 2).contains(id), "\(query): \(ids(query))")
     }
 
-    @Test("LMO identifiers with Ø or 0, and event names", arguments: [
-        ("MON-ØØ81Ø-6", "cartagena:mon-00810-6"), ("MON-00810-6", "cartagena:mon-00810-6"),
-        ("mon-00810-6", "cartagena:mon-00810-6"), ("MON810", "cartagena:mon-00810-6"), ("Bt11", "cartagena:syn-bt011-1"),
-    ])
+    @Test(
+        "LMO identifiers with Ø or 0, and event names",
+        arguments: [
+            ("MON-ØØ81Ø-6", "cartagena:mon-00810-6"), ("MON-00810-6", "cartagena:mon-00810-6"),
+            ("mon-00810-6", "cartagena:mon-00810-6"), ("MON810", "cartagena:mon-00810-6"),
+            ("Bt11", "cartagena:syn-bt011-1"),
+        ])
     func cartagena(query: String, id: String) {
         #expect(top(query)?.item?.id == id)
     }
 
-    @Test("CITES: scientific and common names in English, French and Spanish, accents and case ignored", arguments: [
-        ("Loxodonta africana", "cites:loxodonta-africana"), ("LOXODONTA AFRICANA", "cites:loxodonta-africana"),
-        ("African elephant", "cites:loxodonta-africana"), ("éléphant d'Afrique", "cites:loxodonta-africana"),
-        ("elephant d afrique", "cites:loxodonta-africana"), ("elefante africano", "cites:loxodonta-africana"),
-        ("Psittacus erithacus", "cites:psittacus-erithacus"), ("African grey parrot", "cites:psittacus-erithacus"),
-        ("perroquet gris", "cites:psittacus-erithacus"), ("Dalbergia nigra", "cites:dalbergia-nigra"),
-        ("Brazilian rosewood", "cites:dalbergia-nigra"), ("bigleaf mahogany", "cites:swietenia-macrophylla"),
-        ("humphead wrasse", "cites:cheilinus-undulatus"), ("queen conch", "cites:aliger-gigas"),
-        ("Strombus gigas", "cites:aliger-gigas"), ("vicuña", "cites:vicugna-vicugna"), ("vicuna", "cites:vicugna-vicugna"),
-        ("axolotl", "cites:ambystoma-mexicanum"), ("seahorses", "cites:hippocampus"), ("caballitos de mar", "cites:hippocampus"),
-        ("pangolin", "cites:manidae"),
-    ])
+    @Test(
+        "CITES: scientific and common names in English, French and Spanish, accents and case ignored",
+        arguments: [
+            ("Loxodonta africana", "cites:loxodonta-africana"), ("LOXODONTA AFRICANA", "cites:loxodonta-africana"),
+            ("African elephant", "cites:loxodonta-africana"), ("éléphant d'Afrique", "cites:loxodonta-africana"),
+            ("elephant d afrique", "cites:loxodonta-africana"), ("elefante africano", "cites:loxodonta-africana"),
+            ("Psittacus erithacus", "cites:psittacus-erithacus"), ("African grey parrot", "cites:psittacus-erithacus"),
+            ("perroquet gris", "cites:psittacus-erithacus"), ("Dalbergia nigra", "cites:dalbergia-nigra"),
+            ("Brazilian rosewood", "cites:dalbergia-nigra"), ("bigleaf mahogany", "cites:swietenia-macrophylla"),
+            ("humphead wrasse", "cites:cheilinus-undulatus"), ("queen conch", "cites:aliger-gigas"),
+            ("Strombus gigas", "cites:aliger-gigas"), ("vicuña", "cites:vicugna-vicugna"),
+            ("vicuna", "cites:vicugna-vicugna"),
+            ("axolotl", "cites:ambystoma-mexicanum"), ("seahorses", "cites:hippocampus"),
+            ("caballitos de mar", "cites:hippocampus"),
+            ("pangolin", "cites:manidae"),
+        ])
     func citesNames(query: String, id: String) {
         #expect(top(query)?.item?.id == id, "\(query): \(ids(query))")
     }
 
-    @Test("Names of listed higher taxa and products used in trade", arguments: [
-        ("pangolin scales", "cites:manidae"), ("sturgeon caviar", "cites:acipenseriformes"), ("caviar", "cites:acipenseriformes"),
-        ("rhino horn", "cites:rhinocerotidae"), ("rosewood", "cites:dalbergia"), ("cactus", "cites:cactaceae"),
-    ])
+    @Test(
+        "Names of listed higher taxa and products used in trade",
+        arguments: [
+            ("pangolin scales", "cites:manidae"), ("sturgeon caviar", "cites:acipenseriformes"),
+            ("caviar", "cites:acipenseriformes"),
+            ("rhino horn", "cites:rhinocerotidae"), ("rosewood", "cites:dalbergia"), ("cactus", "cites:cactaceae"),
+        ])
     func tradeNames(query: String, id: String) {
         #expect(ids(query, 3).contains(id), "\(query): \(ids(query))")
     }
@@ -170,7 +192,9 @@ struct SearchTextTests {
     }
 
     @Test func editDistance() {
-        func d(_ a: String, _ b: String, _ limit: Int = 3) -> Int { SearchText.editDistance(Array(a.utf8), Array(b.utf8), limit: limit) }
+        func d(_ a: String, _ b: String, _ limit: Int = 3) -> Int {
+            SearchText.editDistance(Array(a.utf8), Array(b.utf8), limit: limit)
+        }
         #expect(d("nigra", "nigrra") == 1)
         #expect(d("dalbergia", "dalbregia") == 2)
         #expect(d("abc", "abc") == 0)

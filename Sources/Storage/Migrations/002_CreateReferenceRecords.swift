@@ -1,6 +1,7 @@
 import FluentKit
 
-/// 002: the records of each dataset, as JSON payloads; deleting a dataset deletes its records.
+/// 002: the records of each dataset, as JSON payloads, unique by id within a dataset; deleting a dataset deletes
+/// its records.
 struct CreateReferenceRecords: AsyncMigration {
     var name: String { "002_CreateReferenceRecords" }
 
@@ -13,6 +14,8 @@ struct CreateReferenceRecords: AsyncMigration {
             .field("regime", .string)
             .field("position", .int, .required)
             .field("payload", .string, .required)
+            // One record per id within a dataset: a file that repeats an id fails its import as a whole.
+            .unique(on: "dataset_id", "record_type", "record_key")
             .create()
     }
 
