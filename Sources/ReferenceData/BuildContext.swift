@@ -15,7 +15,8 @@ struct BuildContext {
     private var pendingTerms: [(term: TradeTerm, at: ReferenceIssue)] = []
 
     static let requiredColumns: [String: [String]] = [
-        "montreal_substances": ["id", "name", "annex", "group", "cas", "odp", "in_force", "source"],  // cas may be empty for isomer groups
+        // `cas` may be empty for groups of isomers.
+        "montreal_substances": ["id", "name", "annex", "group", "cas", "odp", "in_force", "source"],
         "refrigerants_other": ["id", "ashrae", "name", "source"],
         "montreal_blends": ["id", "ashrae", "composition", "source"],
         "rotterdam_annex3": ["id", "name", "category", "cas", "in_force", "source"],
