@@ -373,11 +373,21 @@ struct BuildContext {
             let event = row.required("event")
             let crop = row.required("crop")
             let traits = row.list("traits")
+            // How officers and traders describe such goods: "GM maize", "Bt cotton", "herbicide-tolerant soybean".
+            let lowerCrop = crop.lowercased()
+            var descriptions = ["GM \(lowerCrop)", "genetically modified \(lowerCrop)", "transgenic \(lowerCrop)"]
+            let traitText = traits.joined(separator: " ").lowercased()
+            if traitText.contains("cry") || traitText.contains("vip") || traitText.contains("insect") {
+                descriptions.append("Bt \(lowerCrop)")
+            }
+            if traitText.contains("herbicide") || traitText.contains("glyphosate") || traitText.contains("glufosinate") {
+                descriptions.append("herbicide-tolerant \(lowerCrop)")
+            }
             return ControlledItem(
                 id: row.id(regime: "cartagena"), regime: .cartagena, kind: .lmo,
                 names: ItemNames(
                     preferred: "\(crop) \(event)",
-                    synonyms: [event, row.text("scientific_name")].filter { !$0.isEmpty },
+                    synonyms: [event, row.text("scientific_name")].filter { !$0.isEmpty } + descriptions,
                     tradeNames: row.list("trade_names")),
                 identifiers: ItemIdentifiers(hs: row.hsCodes(), lmo: lmo),
                 listings: [

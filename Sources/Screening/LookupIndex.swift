@@ -46,14 +46,11 @@ public struct LookupIndex: Sendable {
 
     public init(reference: ReferenceSet) {
         self.reference = reference
+        for (i, item) in reference.items.enumerated() { positions[item.id] = i }
+        // Normalising ~200,000 names is the expensive part: do it on every core, then fill the tables in order.
+        let prepared = Self.prepareNames(reference)
         for (i, item) in reference.items.enumerated() {
-            addName(item.names.preferred, kind: item.kind == .taxon ? .name : .name, item: i)
-            for s in item.names.synonyms { addName(s, kind: .synonym, item: i) }
-            for t in item.names.tradeNames { addName(t, kind: .tradeName, item: i) }
-            for (_, list) in item.names.common.sorted(by: { $0.key < $1.key }) {
-                for c in list { addName(c, kind: .commonName, item: i) }
-            }
-            positions[item.id] = i
+            for name in prepared[i] { insert(name) }
             for excluded in item.excludes { excludedBy[SearchText.normalize(excluded), default: []].append(i) }
             for cas in item.identifiers.cas { byCAS[cas.text, default: []].append(i) }
             for hs in item.identifiers.hs { byHS[hs.subheading, default: []].append(i) }
@@ -74,25 +71,79 @@ public struct LookupIndex: Sendable {
         }
         for term in reference.tradeTerms {
             for id in term.itemIDs {
-                if let i = positions[id] { addName(term.term, kind: .tradeTerm, item: i) }
+                guard let i = positions[id] else { continue }
+                for name in Self.variants(of: term.term, kind: .tradeTerm, item: i) { insert(name) }
             }
         }
         for (i, link) in reference.hsLinks.enumerated() { linksByHS[link.hs.subheading, default: []].append(i) }
         for (i, entry) in names.enumerated() { namesByLength[entry.normalized.utf8.count, default: []].append(i) }
     }
 
-    private mutating func addName(_ text: String, kind: MatchKind, item: Int) {
-        addNameVariant(text, kind: kind, item: item)
-        // "DDT (dichlorodiphenyltrichloroethane)" is also found as "DDT" and as the words in brackets;
-        // "Holothuria (Microthele) fuscogilva" as "Holothuria fuscogilva".
-        if let open = text.firstIndex(of: "("), let close = Self.matchingParenthesis(in: text, from: open),
+    /// A name ready to be indexed: normalised, compacted, stemmed and split into words.
+    struct PreparedName: Sendable {
+        var entry: NameEntry
+        var compact: String
+        var stemmed: String
+    }
+
+    /// Every item's names, prepared in parallel chunks; the result is in item order whatever the scheduling.
+    static func prepareNames(_ reference: ReferenceSet) -> [[PreparedName]] {
+        let items = reference.items
+        let chunks = Parallel.mapChunks(count: items.count, minimumChunk: 1_000) { range in
+            range.map { i -> [PreparedName] in
+                let item = items[i]
+                var names = variants(of: item.names.preferred, kind: .name, item: i)
+                for s in item.names.synonyms { names += variants(of: s, kind: .synonym, item: i) }
+                for t in item.names.tradeNames { names += variants(of: t, kind: .tradeName, item: i) }
+                for (_, list) in item.names.common.sorted(by: { $0.key < $1.key }) {
+                    for c in list { names += variants(of: c, kind: .commonName, item: i) }
+                }
+                return names
+            }
+        }
+        return chunks.flatMap { $0 }
+    }
+
+    private mutating func insert(_ name: PreparedName) {
+        let id = names.count
+        names.append(name.entry)
+        exact[name.entry.normalized, default: []].append(id)
+        compactKeys[name.compact, default: []].append(id)
+        stemmed[name.stemmed, default: []].append(id)
+        for word in Set(name.entry.words) { wordPostings[word, default: []].append(id) }
+    }
+
+    /// The forms a name is found by: itself, and
+    /// - without its brackets and by what is inside them: "DDT (dichlorodiphenyltrichloroethane)" → "DDT";
+    ///   "Holothuria (Microthele) fuscogilva" → "Holothuria fuscogilva";
+    /// - by its head: "Pentachlorophenol and its salts and esters" → "Pentachlorophenol".
+    static func variants(of text: String, kind: MatchKind, item: Int) -> [PreparedName] {
+        var out: [PreparedName] = []
+        func add(_ text: String) {
+            let normalized = SearchText.normalize(text)
+            guard !normalized.isEmpty else { return }
+            let stemmed = SearchText.stem(normalized)
+            let words = stemmed.split(separator: " ").map(String.init).filter { !stopWords.contains($0) }
+            out.append(
+                PreparedName(
+                    entry: NameEntry(item: item, kind: kind, text: text, normalized: normalized, words: words),
+                    compact: SearchText.compact(normalized), stemmed: stemmed))
+        }
+        add(text)
+        if let open = text.firstIndex(of: "("), let close = matchingParenthesis(in: text, from: open),
             open > text.startIndex
         {
-            let outside = String(text[..<open]) + String(text[text.index(after: close)...])
+            add(String(text[..<open]) + String(text[text.index(after: close)...]))
             let inside = String(text[text.index(after: open)..<close])
-            addNameVariant(outside, kind: kind, item: item)
-            if inside.count >= 4 { addNameVariant(inside, kind: kind, item: item) }
+            if inside.count >= 4 { add(inside) }
         }
+        for separator in [" and its ", ", its "] {
+            if let range = text.range(of: separator), text.distance(from: text.startIndex, to: range.lowerBound) >= 3 {
+                add(String(text[..<range.lowerBound]))
+                break
+            }
+        }
+        return out
     }
 
     static func matchingParenthesis(in text: String, from open: String.Index) -> String.Index? {
@@ -108,19 +159,5 @@ public struct LookupIndex: Sendable {
             i = text.index(after: i)
         }
         return nil
-    }
-
-    private mutating func addNameVariant(_ text: String, kind: MatchKind, item: Int) {
-        let normalized = SearchText.normalize(text)
-        guard !normalized.isEmpty else { return }
-        let words = SearchText.stem(normalized).split(separator: " ").map(String.init).filter {
-            !Self.stopWords.contains($0)
-        }
-        let id = names.count
-        names.append(NameEntry(item: item, kind: kind, text: text, normalized: normalized, words: words))
-        exact[normalized, default: []].append(id)
-        compactKeys[SearchText.compact(normalized), default: []].append(id)
-        stemmed[SearchText.stem(normalized), default: []].append(id)
-        for word in Set(words) { wordPostings[word, default: []].append(id) }
     }
 }

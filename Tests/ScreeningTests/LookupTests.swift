@@ -85,6 +85,15 @@ struct LookupTests {
         #expect(top(query)?.item?.id == id)
     }
 
+    @Test("LMOs by the words traders use")
+    func lmoDescriptions() {
+        let cotton = Self.index.lookup("Bt cotton", limit: 50).results.compactMap(\.item)
+        #expect(!cotton.isEmpty)
+        #expect(cotton.allSatisfy { $0.regime == .cartagena && $0.category == "cotton" })
+        #expect(Self.index.lookup("GM maize").results.first?.item?.category == "maize")
+        #expect(Self.index.lookup("herbicide-tolerant soybean").results.first?.item?.category == "soybean")
+    }
+
     @Test(
         "CITES: scientific and common names in English, French and Spanish, accents and case ignored",
         arguments: [
