@@ -120,6 +120,17 @@ public struct TradeTerm: Hashable, Sendable, Codable {
     }
 }
 
+/// The text of an HS 2022 chapter (2 digits), heading (4) or subheading (6), from an imported nomenclature.
+public struct HSDescription: Hashable, Sendable, Codable {
+    public var code: String
+    public var description: String
+
+    public init(code: String, description: String) {
+        self.code = code
+        self.description = description
+    }
+}
+
 /// Everything the engine knows: items of every regime, countries, requirements and HS links, with the versions
 /// of the datasets they came from. A screening result names `version`, so it can be reproduced exactly.
 public struct ReferenceSet: Sendable {
@@ -128,18 +139,22 @@ public struct ReferenceSet: Sendable {
     public var requirements: [Requirement]
     public var hsLinks: [HSLink]
     public var tradeTerms: [TradeTerm]
+    /// HS 2022 texts by code (digits only), when a nomenclature has been imported.
+    public var hsDescriptions: [String: String]
     /// Identifies the datasets: e.g. `bundled-2025.1+3f2a…; cites-speciesplus-2017-04-21`.
     public var version: String
 
     public init(
         items: [ControlledItem] = [], countries: [Country] = [], requirements: [Requirement] = [],
-        hsLinks: [HSLink] = [], tradeTerms: [TradeTerm] = [], version: String
+        hsLinks: [HSLink] = [], tradeTerms: [TradeTerm] = [], hsDescriptions: [String: String] = [:],
+        version: String
     ) {
         self.items = items
         self.countries = countries
         self.requirements = requirements
         self.hsLinks = hsLinks
         self.tradeTerms = tradeTerms
+        self.hsDescriptions = hsDescriptions
         self.version = version
     }
 

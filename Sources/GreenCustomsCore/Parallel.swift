@@ -21,9 +21,12 @@ public enum Parallel {
     }
 
     /// `mapChunks` for work that cannot fail.
-    public static func mapChunks<T: Sendable>(count: Int, minimumChunk: Int, _ body: @Sendable (Range<Int>) -> T) -> [T] {
+    public static func mapChunks<T: Sendable>(count: Int, minimumChunk: Int, _ body: @Sendable (Range<Int>) -> T) -> [T]
+    {
         do {
-            return try mapChunks(count: count, minimumChunk: minimumChunk) { (range: Range<Int>) throws -> T in body(range) }
+            return try mapChunks(count: count, minimumChunk: minimumChunk) { (range: Range<Int>) throws -> T in
+                body(range)
+            }
         } catch {
             preconditionFailure("a non-throwing body threw \(error)")
         }

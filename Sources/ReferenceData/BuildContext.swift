@@ -380,7 +380,8 @@ struct BuildContext {
             if traitText.contains("cry") || traitText.contains("vip") || traitText.contains("insect") {
                 descriptions.append("Bt \(lowerCrop)")
             }
-            if traitText.contains("herbicide") || traitText.contains("glyphosate") || traitText.contains("glufosinate") {
+            if traitText.contains("herbicide") || traitText.contains("glyphosate") || traitText.contains("glufosinate")
+            {
                 descriptions.append("herbicide-tolerant \(lowerCrop)")
             }
             return ControlledItem(

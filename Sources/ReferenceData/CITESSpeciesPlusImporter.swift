@@ -17,45 +17,18 @@ public struct CITESSpeciesPlusImporter: Sendable {
         public var version: String
     }
 
-    public struct ImportError: Error, CustomStringConvertible, Sendable {
-        public var file: String
-        public var line: Int
-        public var field: String?
-        public var message: String
-        public var description: String {
-            if let field { return "\(file):\(line): \(field): \(message)" }
-            return "\(file):\(line): \(message)"
-        }
-    }
+    public typealias ImportError = ReferenceData.ImportError
 
     public init() {}
 
     /// Reads and validates a whole file. The first bad record stops the import with its line and field, so
     /// nothing of a broken file is ever stored.
     public func read(path: String) throws(ImportError) -> Result {
-        let name = (path as NSString).lastPathComponent
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ImportError(file: path, line: 0, message: "cannot be read (missing, or no permission)")
-        }
-        var bytes = [UInt8](data)
-        if Gzip.isGzip(bytes) {
-            do { bytes = try Gzip.decompress(bytes) } catch {
-                throw ImportError(file: path, line: 0, message: error.description)
-            }
-        }
-        return try read(bytes: bytes, name: name)
+        try read(bytes: try ImportError.readFile(path), name: (path as NSString).lastPathComponent)
     }
 
     public func read(bytes: [UInt8], name: String) throws(ImportError) -> Result {
-        let table: CSVTable
-        do { table = try CSVTable(bytes: bytes, file: name) } catch {
-            throw ImportError(file: error.file, line: error.line, message: error.message)
-        }
-        let missing = table.missingColumns(Self.requiredColumns)
-        guard missing.isEmpty else {
-            throw ImportError(
-                file: name, line: 1, message: "missing required column(s): \(missing.joined(separator: ", "))")
-        }
+        let table = try ImportError.table(bytes, name: name, required: Self.requiredColumns)
         let source = "UNEP-WCMC Species+ Index of CITES Species export (\(name))"
         var items: [ControlledItem] = []
         var lines: [Int] = []

@@ -1,6 +1,14 @@
 import GreenCustomsCore
 
 extension ReferenceSet {
+    /// Adds the texts of an imported HS nomenclature.
+    public func merging(hsDescriptions: [HSDescription], version importVersion: String) -> ReferenceSet {
+        var merged = self
+        for entry in hsDescriptions { merged.hsDescriptions[entry.code] = entry.description }
+        merged.version = version + "; " + importVersion
+        return merged
+    }
+
     /// Adds the items of an imported dataset. An imported item whose id the set already has (a bundled, current
     /// record) keeps the existing facts and only adds the names it lacks; every other imported item is added.
     /// `version` joins the set's version so results say which datasets they rest on.

@@ -71,11 +71,15 @@ extension LookupIndex {
             let sub = String(digits.prefix(6))
             for i in byHS[sub] ?? [] { c.add(item: i, score: 90, match: .hsCode, text: HSCode(sub)!.formatted) }
             for l in linksByHS[sub] ?? [] { c.add(link: l, score: 88, match: .hsCode) }
+            if let text = reference.hsDescriptions[sub] {
+                c.notes.append("HS \(HSCode(sub)!.formatted): \(text)")
+            }
             if byHS[sub] == nil && linksByHS[sub] == nil {
                 c.notes.append("HS \(HSCode(sub)!.formatted) is not linked to any controlled item.")
             }
         } else {
             let heading = String(digits.prefix(4))
+            if let text = reference.hsDescriptions[heading] { c.notes.append("HS \(heading): \(text)") }
             for (sub, hits) in byHS.sorted(by: { $0.key < $1.key }) where sub.hasPrefix(heading) {
                 for i in hits { c.add(item: i, score: 70, match: .hsHeading, text: HSCode(sub)!.formatted) }
             }

@@ -13,10 +13,17 @@ public struct DatasetInfo: Sendable, Equatable, Codable {
     public var active: Bool
 }
 
+/// One active imported dataset: controlled items (an official species list) or HS texts (a nomenclature).
+public struct ImportedDataset: Sendable {
+    public var info: DatasetInfo
+    public var items: [ControlledItem]
+    public var hsDescriptions: [HSDescription]
+}
+
 /// What the database holds: the bundled reference set and the active imported datasets, in import order.
 public struct StoredReference: Sendable {
     public var bundled: ReferenceSet?
-    public var imports: [(info: DatasetInfo, items: [ControlledItem])]
+    public var imports: [ImportedDataset]
 }
 
 /// Reads and writes reference datasets. Every write is one transaction: an import either lands whole or leaves
@@ -72,23 +79,38 @@ public struct ReferenceStore: Sendable {
         -> DatasetInfo
     {
         let encoder = Self.encoder()
-        var records: [PendingRecord] = []
-        records.reserveCapacity(items.count)
-        for (position, item) in items.enumerated() {
-            records.append(
-                PendingRecord(
-                    type: "item", key: item.id, regime: item.regime.rawValue, position: position,
-                    payload: String(decoding: try encoder.encode(item), as: UTF8.self)))
+        let records = try items.enumerated().map { position, item in
+            PendingRecord(
+                type: "item", key: item.id, regime: item.regime.rawValue, position: position,
+                payload: String(decoding: try encoder.encode(item), as: UTF8.self))
         }
-        let pending = records
-        let now = clock()
+        return try await importRecords(records, kind: kind, version: version, sourceFile: sourceFile)
+    }
+
+    /// Stores an imported HS nomenclature (chapter, heading and subheading texts) like any other dataset.
+    public func importHSDescriptions(_ entries: [HSDescription], kind: String, version: String, sourceFile: String)
+        async throws -> DatasetInfo
+    {
+        let encoder = Self.encoder()
+        let records = try entries.enumerated().map { position, entry in
+            PendingRecord(
+                type: "hs_description", key: entry.code, regime: nil, position: position,
+                payload: String(decoding: try encoder.encode(entry), as: UTF8.self))
+        }
+        return try await importRecords(records, kind: kind, version: version, sourceFile: sourceFile)
+    }
+
+    /// One transaction: deactivate the kind's current dataset, add the new one with all its records.
+    func importRecords(_ records: [PendingRecord], kind: String, version: String, sourceFile: String) async throws
+        -> DatasetInfo
+    {
         let dataset = ReferenceDatasetModel(
-            kind: kind, version: version, sourceFile: sourceFile, recordCount: items.count, importedAt: now,
+            kind: kind, version: version, sourceFile: sourceFile, recordCount: records.count, importedAt: clock(),
             active: true)
         try await storage.database.transaction { tx in
             try await ReferenceDatasetModel.query(on: tx).filter(\.$kind == kind).set(\.$active, to: false).update()
             try await dataset.create(on: tx)
-            try await Self.insert(pending, dataset: dataset.requireID(), on: tx)
+            try await Self.insert(records, dataset: dataset.requireID(), on: tx)
         }
         return Self.info(dataset)
     }
@@ -105,7 +127,7 @@ public struct ReferenceStore: Sendable {
         let active = try await ReferenceDatasetModel.query(on: db).filter(\.$active == true).sort(\.$importedAt).all()
         let decoder = JSONDecoder()
         var bundled: ReferenceSet?
-        var imports: [(info: DatasetInfo, items: [ControlledItem])] = []
+        var imports: [ImportedDataset] = []
         for dataset in active {
             // Plain SQL rather than model hydration: tens of thousands of rows load several times faster.
             let rows = try await Self.payloads(of: dataset.requireID(), on: db)
@@ -124,7 +146,11 @@ public struct ReferenceStore: Sendable {
                 }
                 bundled = set
             } else {
-                imports.append((Self.info(dataset), try Self.decodeItems(rows.map(\.payload))))
+                let items = try Self.decodeItems(rows.filter { $0.type == "item" }.map(\.payload))
+                let texts = try rows.filter { $0.type == "hs_description" }.map {
+                    try decoder.decode(HSDescription.self, from: Data($0.payload.utf8))
+                }
+                imports.append(ImportedDataset(info: Self.info(dataset), items: items, hsDescriptions: texts))
             }
         }
         return StoredReference(bundled: bundled, imports: imports)

@@ -34,10 +34,11 @@ struct Reference: AsyncParsableCommand {
                 + "\(loaded.set.requirements.count) requirements, \(loaded.set.hsLinks.count) HS links in \(bundledDir ?? "the bundled files")"
             if !filesOnly {
                 let stored = try await ReferenceProvider.with(databaseOptions) { try await $0.store.load() }
-                for (info, items) in stored.imports {
-                    issues += ReferenceValidator.check(
-                        items: items, origin: "\(info.version) (imported from \(info.sourceFile))")
-                    summary += "; \(items.count) records in \(info.version)"
+                for dataset in stored.imports {
+                    let origin = "\(dataset.info.version) (imported from \(dataset.info.sourceFile))"
+                    issues += ReferenceValidator.check(items: dataset.items, origin: origin)
+                    issues += HSNomenclatureImporter.check(dataset.hsDescriptions, origin: origin)
+                    summary += "; \(dataset.info.recordCount) records in \(dataset.info.version)"
                 }
             }
             for issue in issues { print(issue.description) }
@@ -53,7 +54,7 @@ struct Reference: AsyncParsableCommand {
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import an official export into the database.",
-            subcommands: [CITES.self])
+            subcommands: [CITES.self, HS.self])
 
         struct CITES: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
@@ -88,6 +89,37 @@ struct Reference: AsyncParsableCommand {
                 let listed = result.items.filter(\.controlled).count
                 print("Imported \(info.recordCount) CITES taxa (\(listed) listed) as \(info.version).")
             }
+        }
+    }
+
+    struct HS: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "hs",
+            abstract:
+                "Import the HS 2022 nomenclature (CSV with hscode and description columns), so HS look-ups show its texts."
+        )
+
+        @Argument(help: "The nomenclature file.")
+        var file: String
+
+        @OptionGroup var databaseOptions: DatabaseOptions
+
+        func run() async throws {
+            let result: HSNomenclatureImporter.Result
+            do {
+                result = try HSNomenclatureImporter().read(path: file)
+            } catch {
+                printError("error: \(error.description)\nNothing was imported.")
+                throw ExitCode(1)
+            }
+            let info = try await ReferenceProvider.with(databaseOptions) { provider in
+                try await provider.installBundledIfNeeded()
+                return try await provider.store.importHSDescriptions(
+                    result.entries, kind: "hs-nomenclature", version: result.version,
+                    sourceFile: (file as NSString).lastPathComponent)
+            }
+            let skipped = result.skipped > 0 ? " (\(result.skipped) rows outside chapters 01–97 skipped)" : ""
+            print("Imported \(info.recordCount) HS codes as \(info.version)\(skipped).")
         }
     }
 

@@ -34,8 +34,11 @@ struct ReferenceProvider {
         guard var set = stored.bundled else {
             throw StorageError(message: "the bundled reference set is missing from the database")
         }
-        for (info, items) in stored.imports {
-            set = set.merging(imported: items, version: info.version)
+        for dataset in stored.imports {
+            if !dataset.items.isEmpty { set = set.merging(imported: dataset.items, version: dataset.info.version) }
+            if !dataset.hsDescriptions.isEmpty {
+                set = set.merging(hsDescriptions: dataset.hsDescriptions, version: dataset.info.version)
+            }
         }
         return set
     }

@@ -1,0 +1,48 @@
+import Foundation
+
+/// Why an import file was refused: the file, the line (1 is the header; 0 for the file as a whole), the field, and
+/// what is wrong. Nothing of a refused file is stored.
+public struct ImportError: Error, CustomStringConvertible, Sendable {
+    public var file: String
+    public var line: Int
+    public var field: String?
+    public var message: String
+
+    public init(file: String, line: Int, field: String? = nil, message: String) {
+        self.file = file
+        self.line = line
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String {
+        if let field { return "\(file):\(line): \(field): \(message)" }
+        return "\(file):\(line): \(message)"
+    }
+
+    /// The bytes of an import file, decompressed when it is gzip.
+    static func readFile(_ path: String) throws(ImportError) -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ImportError(file: path, line: 0, message: "cannot be read (missing, or no permission)")
+        }
+        let bytes = [UInt8](data)
+        guard Gzip.isGzip(bytes) else { return bytes }
+        do { return try Gzip.decompress(bytes) } catch {
+            throw ImportError(file: path, line: 0, message: error.description)
+        }
+    }
+
+    /// Parses a CSV file and checks its required columns.
+    static func table(_ bytes: [UInt8], name: String, required: [String]) throws(ImportError) -> CSVTable {
+        let table: CSVTable
+        do { table = try CSVTable(bytes: bytes, file: name) } catch {
+            throw ImportError(file: error.file, line: error.line, message: error.message)
+        }
+        let missing = table.missingColumns(required)
+        guard missing.isEmpty else {
+            throw ImportError(
+                file: name, line: 1, message: "missing required column(s): \(missing.joined(separator: ", "))")
+        }
+        return table
+    }
+}
