@@ -24,11 +24,11 @@ public struct CITESSpeciesPlusImporter: Sendable {
     /// Reads and validates a whole file. The first bad record stops the import with its line and field, so
     /// nothing of a broken file is ever stored.
     public func read(path: String) throws(ImportError) -> Result {
-        try read(bytes: try ImportError.readFile(path), name: (path as NSString).lastPathComponent)
+        try read(bytes: try ImportFile.readFile(path), name: (path as NSString).lastPathComponent)
     }
 
     public func read(bytes: [UInt8], name: String) throws(ImportError) -> Result {
-        let table = try ImportError.table(bytes, name: name, required: Self.requiredColumns)
+        let table = try ImportFile.table(bytes, name: name, required: Self.requiredColumns)
         let source = "UNEP-WCMC Species+ Index of CITES Species export (\(name))"
         var items: [ControlledItem] = []
         var lines: [Int] = []

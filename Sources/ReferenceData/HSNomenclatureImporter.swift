@@ -17,11 +17,11 @@ public struct HSNomenclatureImporter: Sendable {
     public init() {}
 
     public func read(path: String) throws(ImportError) -> Result {
-        try read(bytes: try ImportError.readFile(path), name: (path as NSString).lastPathComponent)
+        try read(bytes: try ImportFile.readFile(path), name: (path as NSString).lastPathComponent)
     }
 
     public func read(bytes: [UInt8], name: String) throws(ImportError) -> Result {
-        let table = try ImportError.table(bytes, name: name, required: Self.requiredColumns)
+        let table = try ImportFile.table(bytes, name: name, required: Self.requiredColumns)
         let code = table.column("hscode")!
         let text = table.column("description")!
         var entries: [HSDescription] = []

@@ -1,25 +1,13 @@
 import Foundation
 
 /// Why an import file was refused: the file, the line (1 is the header; 0 for the file as a whole), the field, and
-/// what is wrong. Nothing of a refused file is stored.
-public struct ImportError: Error, CustomStringConvertible, Sendable {
-    public var file: String
-    public var line: Int
-    public var field: String?
-    public var message: String
+/// what is wrong, the same shape as any other reference problem. Nothing of a refused file is stored.
+public typealias ImportError = ReferenceIssue
 
-    public init(file: String, line: Int, field: String? = nil, message: String) {
-        self.file = file
-        self.line = line
-        self.field = field
-        self.message = message
-    }
+extension ReferenceIssue: Error {}
 
-    public var description: String {
-        if let field { return "\(file):\(line): \(field): \(message)" }
-        return "\(file):\(line): \(message)"
-    }
-
+/// Reading import files: bytes, gzip, CSV with required columns.
+enum ImportFile {
     /// The bytes of an import file, decompressed when it is gzip.
     static func readFile(_ path: String) throws(ImportError) -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {

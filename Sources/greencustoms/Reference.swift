@@ -67,59 +67,43 @@ struct Reference: AsyncParsableCommand {
             @OptionGroup var databaseOptions: DatabaseOptions
 
             func run() async throws {
-                let result: CITESSpeciesPlusImporter.Result
-                do {
-                    result = try CITESSpeciesPlusImporter().read(path: file)
-                } catch {
-                    printError("error: \(error.description)\nNothing was imported.")
-                    throw ExitCode(1)
-                }
-                let issues = ReferenceValidator.check(items: result.items, origin: file, lines: result.lines)
-                if !issues.isEmpty {
-                    for issue in issues.prefix(20) { printError("error: \(issue.description)") }
-                    printError("\(issues.count) problem(s); nothing was imported.")
-                    throw ExitCode(1)
-                }
-                let info = try await ReferenceProvider.with(databaseOptions) { provider in
-                    try await provider.installBundledIfNeeded()
-                    return try await provider.store.importItems(
-                        result.items, kind: "cites-speciesplus", version: result.version,
-                        sourceFile: (file as NSString).lastPathComponent)
-                }
+                let (result, info) = try await importFile(
+                    file, databaseOptions,
+                    read: { () throws(ImportError) in try CITESSpeciesPlusImporter().read(path: file) },
+                    validate: { ReferenceValidator.check(items: $0.items, origin: file, lines: $0.lines) },
+                    store: { store, result, name in
+                        try await store.importItems(
+                            result.items, kind: "cites-speciesplus", version: result.version, sourceFile: name)
+                    })
                 let listed = result.items.filter(\.controlled).count
                 print("Imported \(info.recordCount) CITES taxa (\(listed) listed) as \(info.version).")
             }
         }
-    }
 
-    struct HS: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "hs",
-            abstract:
-                "Import the HS 2022 nomenclature (CSV with hscode and description columns), so HS look-ups show its texts."
-        )
+        struct HS: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "hs",
+                abstract:
+                    "Import the HS 2022 nomenclature (CSV with hscode and description columns), so HS look-ups show its texts."
+            )
 
-        @Argument(help: "The nomenclature file.")
-        var file: String
+            @Argument(help: "The nomenclature file.")
+            var file: String
 
-        @OptionGroup var databaseOptions: DatabaseOptions
+            @OptionGroup var databaseOptions: DatabaseOptions
 
-        func run() async throws {
-            let result: HSNomenclatureImporter.Result
-            do {
-                result = try HSNomenclatureImporter().read(path: file)
-            } catch {
-                printError("error: \(error.description)\nNothing was imported.")
-                throw ExitCode(1)
+            func run() async throws {
+                let (result, info) = try await importFile(
+                    file, databaseOptions,
+                    read: { () throws(ImportError) in try HSNomenclatureImporter().read(path: file) },
+                    validate: { HSNomenclatureImporter.check($0.entries, origin: file) },
+                    store: { store, result, name in
+                        try await store.importHSDescriptions(
+                            result.entries, kind: "hs-nomenclature", version: result.version, sourceFile: name)
+                    })
+                let skipped = result.skipped > 0 ? " (\(result.skipped) rows outside chapters 01–97 skipped)" : ""
+                print("Imported \(info.recordCount) HS codes as \(info.version)\(skipped).")
             }
-            let info = try await ReferenceProvider.with(databaseOptions) { provider in
-                try await provider.installBundledIfNeeded()
-                return try await provider.store.importHSDescriptions(
-                    result.entries, kind: "hs-nomenclature", version: result.version,
-                    sourceFile: (file as NSString).lastPathComponent)
-            }
-            let skipped = result.skipped > 0 ? " (\(result.skipped) rows outside chapters 01–97 skipped)" : ""
-            print("Imported \(info.recordCount) HS codes as \(info.version)\(skipped).")
         }
     }
 
@@ -142,6 +126,30 @@ struct Reference: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// Reads an import file and stores it, or refuses it whole: the first problem (or up to 20 validation problems) is
+/// printed with file, line and field, and the database is left as it was.
+func importFile<R>(
+    _ file: String, _ options: DatabaseOptions, read: () throws(ImportError) -> R,
+    validate: (R) -> [ReferenceIssue], store: (ReferenceStore, R, String) async throws -> DatasetInfo
+) async throws -> (R, DatasetInfo) {
+    let result: R
+    do { result = try read() } catch {
+        printError("error: \(error.description)\nNothing was imported.")
+        throw ExitCode(1)
+    }
+    let issues = validate(result)
+    if !issues.isEmpty {
+        for issue in issues.prefix(20) { printError("error: \(issue.description)") }
+        printError("\(issues.count) problem(s); nothing was imported.")
+        throw ExitCode(1)
+    }
+    let info = try await ReferenceProvider.with(options) { provider in
+        try await provider.installBundledIfNeeded()
+        return try await store(provider.store, result, (file as NSString).lastPathComponent)
+    }
+    return (result, info)
 }
 
 func printError(_ message: String) {
