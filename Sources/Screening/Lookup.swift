@@ -13,6 +13,7 @@ public enum MatchKind: String, Sendable, Codable {
     case tradeName = "trade_name"
     case commonName = "common_name"
     case tradeTerm = "trade_term"
+    case category
     case nameWords = "name_words"
     case partialName = "partial_name"
     case typo

@@ -15,7 +15,8 @@ extension LookupIndex {
         if !normalized.isEmpty {
             matchNames(normalized, into: &collector)
             matchExclusions(normalized, into: &collector)
-            if collector.best < 90 { matchTypos(normalized, into: &collector) }
+            // Typos only when nothing matched well: "sharks" must not become "sharps".
+            if collector.best < 78 { matchTypos(normalized, into: &collector) }
             if collector.best < 90 { matchHigherTaxon(normalized, into: &collector) }
         }
         return LookupResponse(
@@ -124,14 +125,18 @@ extension LookupIndex {
                 let isTaxonName = items[entry.item].kind == .taxon && (entry.kind == .name || entry.kind == .synonym)
                 let score = isTaxonName && uncovered > 0 ? 70 : 82 - 6 * uncovered + min(nameWords, 3)
                 covered.append((id, score, uncovered))
-            } else if count == queryWords.count, queryWords.joined().count >= 4 {
+            } else if count == queryWords.count, queryWords.joined().count >= 3 {
                 partial.append((id, max(56, 80 - 3 * (nameWords - count))))
             }
         }
+        // A match on part of a name never outranks an exact match on the same kind of name.
         for (id, score, uncovered) in covered {
-            c.add(name: id, score: uncovered > 0 && !partial.isEmpty ? score - 8 : score, match: .nameWords)
+            let adjusted = uncovered > 0 && !partial.isEmpty ? score - 8 : score
+            c.add(name: id, score: min(adjusted, Self.nameScore(names[id].kind)), match: .nameWords)
         }
-        for (id, score) in partial { c.add(name: id, score: score, match: .partialName) }
+        for (id, score) in partial {
+            c.add(name: id, score: min(score, Self.nameScore(names[id].kind)), match: .partialName)
+        }
     }
 
     static func nameScore(_ kind: MatchKind) -> Int {
@@ -140,6 +145,7 @@ extension LookupIndex {
         case .synonym, .tradeName: 94
         case .commonName: 92
         case .tradeTerm: 93
+        case .category: 78
         default: 80
         }
     }

@@ -39,6 +39,21 @@ public struct LookupIndex: Sendable {
     /// Names bucketed by byte length, for the typo scan.
     var namesByLength: [Int: [Int]] = [:]
 
+    /// Long forms of item categories, so "hydrochlorofluorocarbons" or "ozone-depleting substances" find the class.
+    static let categoryAliases: [String: [String]] = [
+        "CFC": ["chlorofluorocarbon", "ozone-depleting substance"],
+        "other fully halogenated CFC": ["CFC", "chlorofluorocarbon", "ozone-depleting substance"],
+        "halon": ["bromofluorocarbon", "ozone-depleting substance"],
+        "carbon tetrachloride": ["ozone-depleting substance"],
+        "methyl chloroform": ["ozone-depleting substance"],
+        "HCFC": ["hydrochlorofluorocarbon", "ozone-depleting substance"],
+        "HBFC": ["hydrobromofluorocarbon", "ozone-depleting substance"],
+        "bromochloromethane": ["ozone-depleting substance"],
+        "methyl bromide": ["ozone-depleting substance"],
+        "HFC": ["hydrofluorocarbon", "Kigali HFC"],
+        "HFC-23": ["HFC", "hydrofluorocarbon", "Kigali HFC"],
+    ]
+
     static let stopWords: Set<String> = [
         "de", "of", "the", "and", "d", "la", "le", "les", "el", "los", "las", "del", "des", "du", "a", "et", "y", "l",
         "spp", "sp", "or", "ou", "o", "in", "en", "its", "with", "for",
@@ -97,6 +112,12 @@ public struct LookupIndex: Sendable {
                 for t in item.names.tradeNames { names += variants(of: t, kind: .tradeName, item: i) }
                 for (_, list) in item.names.common.sorted(by: { $0.key < $1.key }) {
                     for c in list { names += variants(of: c, kind: .commonName, item: i) }
+                }
+                // The class of the item ("HCFC", "halon", "pesticide") and the words officers use for it.
+                if let category = item.category {
+                    for alias in [category] + (categoryAliases[category] ?? []) {
+                        names += variants(of: alias, kind: .category, item: i)
+                    }
                 }
                 return names
             }

@@ -125,6 +125,35 @@ struct LookupTests {
         #expect(ids(query, 3).contains(id), "\(query): \(ids(query))")
     }
 
+    @Test(
+        "Classes of substances and groups of taxa",
+        arguments: [
+            ("HCFCs", ["HCFC"]), ("hydrochlorofluorocarbons", ["HCFC"]),
+            ("CFC", ["CFC", "other fully halogenated CFC"]),
+            ("halons", ["halon"]), ("HFC", ["HFC", "HFC-23"]),
+        ])
+    func classes(query: String, categories: [String]) {
+        // Every substance of the class comes first, before names that merely mention the class.
+        let members = Fixtures.bundled.set.items.filter {
+            $0.kind == .substance && categories.contains($0.category ?? "")
+        }
+        let results = Self.index.lookup(query, limit: 200).results.compactMap(\.item)
+        #expect(members.count >= 3)
+        #expect(Set(results.prefix(members.count).map(\.id)) == Set(members.map(\.id)), "\(query)")
+    }
+
+    @Test(
+        "Everyday words for groups of animals and timbers",
+        arguments: [
+            ("sharks", "cites:carcharhinidae"), ("rays", "cites:mobula"), ("eels", "cites:anguilla-anguilla"),
+            ("mahogany", "cites:swietenia-macrophylla"), ("tortoises", "cites:testudinidae"),
+            ("parrots", "cites:psittaciformes"),
+        ])
+    func groups(query: String, id: String) {
+        #expect(ids(query, 10).contains(id), "\(query): \(ids(query, 10))")
+        #expect(Self.index.lookup(query).results.first?.item?.regime == .cites)
+    }
+
     @Test("Misspelt scientific names find the species, ahead of the genus listing")
     func typos() throws {
         #expect(top("Dalbergia nigrra")?.item?.id == "cites:dalbergia-nigra")
