@@ -1,0 +1,382 @@
+/// Reads declaration lines from CSV (with a header row) or JSON Lines, streaming: the input is read in chunks, so
+/// memory stays constant whatever the file size. A malformed line (unbalanced quotes, bad UTF-8, too many fields, a
+/// field over 64 KiB, broken JSON) becomes a `DeclarationError` with its line number and is skipped; reading goes on
+/// with the next line. No byte sequence makes the reader trap.
+public struct DeclarationReader<Source: ByteSource> {
+    public enum Format: String, Sendable, CaseIterable {
+        case csv, jsonl
+    }
+
+    /// What one call to `next` produced, in input order.
+    public struct Batch: Sendable {
+        public var records: [DeclarationRecord] = []
+        public var errors: [DeclarationError] = []
+        public var isEmpty: Bool { records.isEmpty && errors.isEmpty }
+    }
+
+    public static var maximumFieldBytes: Int { 64 * 1024 }
+    /// A record longer than this cannot be valid (16 fields of 64 KiB); past it the reader resynchronises.
+    static var maximumRecordBytes: Int { 17 * 64 * 1024 }
+
+    var source: Source
+    public private(set) var format: Format?
+    var buffer: [UInt8] = []
+    var position = 0
+    var line = 1
+    var atEnd = false
+    let chunkSize: Int
+    /// For CSV: the declaration field of each column position, nil for unknown columns.
+    var columns: [DeclarationField?] = []
+    var headerRead = false
+
+    public init(source: Source, format: Format? = nil, chunkSize: Int = 1 << 20) {
+        self.source = source
+        self.format = format
+        self.chunkSize = max(chunkSize, 16)
+    }
+
+    /// The CSV columns recognised, in file order (after the first `next`).
+    public var recognisedColumns: [DeclarationField] { columns.compactMap { $0 } }
+
+    /// Reads up to `maximum` records (and the errors met on the way). An empty batch means the end of the input.
+    public mutating func next(maximum: Int = 4096) throws(InputError) -> Batch {
+        var batch = Batch()
+        if format == nil { try detectFormat() }
+        if format == .csv && !headerRead { try readHeader() }
+        while batch.records.count < maximum {
+            let outcome = try nextRecord()
+            switch outcome {
+            case .record(let record): batch.records.append(record)
+            case .error(let error): batch.errors.append(error)
+            case .end: return batch
+            }
+        }
+        return batch
+    }
+
+    enum Outcome {
+        case record(DeclarationRecord)
+        case error(DeclarationError)
+        case end
+    }
+
+    // MARK: Buffering
+
+    /// Makes sure at least `count` bytes after `position` are buffered, unless the input ends first.
+    mutating func fill(_ count: Int) throws(InputError) {
+        while buffer.count - position < count && !atEnd {
+            if position > 0 && position >= buffer.count / 2 {
+                buffer.removeFirst(position)
+                position = 0
+            }
+            if try source.read(into: &buffer, count: chunkSize) == 0 { atEnd = true }
+        }
+    }
+
+    mutating func detectFormat() throws(InputError) {
+        try fill(4096)
+        var i = position
+        if buffer.count - i >= 3, buffer[i] == 0xEF, buffer[i + 1] == 0xBB, buffer[i + 2] == 0xBF { i += 3 }
+        while i < buffer.count, buffer[i] == 0x20 || buffer[i] == 0x0A || buffer[i] == 0x0D || buffer[i] == 0x09 {
+            i += 1
+        }
+        format = i < buffer.count && buffer[i] == UInt8(ascii: "{") ? .jsonl : .csv
+    }
+
+    mutating func skipByteOrderMark() throws(InputError) {
+        try fill(3)
+        if buffer.count - position >= 3, buffer[position] == 0xEF, buffer[position + 1] == 0xBB,
+            buffer[position + 2] == 0xBF
+        {
+            position += 3
+        }
+    }
+
+    mutating func readHeader() throws(InputError) {
+        headerRead = true
+        try skipByteOrderMark()
+        columns = []
+        switch try parseCSV(keepAll: true) {
+        case .end: throw InputError("the input is empty: a CSV file starts with a header row")
+        case .error(let error): throw InputError("the header row is malformed (\(error.message))")
+        case .record(let header):
+            var seen = Set<DeclarationField>()
+            for range in header.ranges {
+                let name = String(decoding: header.bytes[Int(range.lowerBound)..<Int(range.upperBound)], as: UTF8.self)
+                let field = DeclarationField(columnName: name)
+                if let field, seen.contains(field) { throw InputError("the header names column \(field.name) twice") }
+                if let field { seen.insert(field) }
+                columns.append(field)
+            }
+            var missing: [String] = []
+            if !seen.contains(.lineID) { missing.append("line_id") }
+            if seen.isDisjoint(with: DeclarationField.evidence) {
+                missing.append("one of " + DeclarationField.evidence.map(\.name).joined(separator: ", "))
+            }
+            if !missing.isEmpty {
+                throw InputError("the header lacks required column(s): \(missing.joined(separator: "; "))")
+            }
+        }
+    }
+
+    mutating func nextRecord() throws(InputError) -> Outcome {
+        switch format {
+        case .jsonl: return try parseJSONLine()
+        default: return try parseCSV(keepAll: false)
+        }
+    }
+
+    /// Skips the rest of the physical line that starts at `start` (after an error), counting it.
+    mutating func resynchronise(from start: Int, lineNumber: Int) throws(InputError) {
+        var i = start
+        while true {
+            while i < buffer.count, buffer[i] != 0x0A { i += 1 }
+            if i < buffer.count || atEnd { break }
+            let offset = i - position
+            try fill(offset + chunkSize)
+            i = position + offset
+        }
+        position = min(i + 1, buffer.count)
+        line = lineNumber + 1
+    }
+
+    // MARK: CSV
+
+    mutating func parseCSV(keepAll: Bool) throws(InputError) -> Outcome {
+        while true {
+            try fill(1)
+            guard position < buffer.count else { return .end }
+            // Blank lines are not records.
+            if buffer[position] == 0x0A {
+                position += 1
+                line += 1
+                continue
+            }
+            if buffer[position] == 0x0D, position + 1 < buffer.count, buffer[position + 1] == 0x0A {
+                position += 2
+                line += 1
+                continue
+            }
+            break
+        }
+        let startLine = line
+        while true {
+            let result = scanCSVRecord(from: position, keepAll: keepAll)
+            switch result {
+            case .complete(let bytes, let ranges, let end, let newlines, let fieldCount, let badField):
+                position = end
+                line += newlines
+                if let badField { return .error(DeclarationError(lineNumber: startLine, message: badField)) }
+                if !keepAll, fieldCount > columns.count {
+                    return .error(
+                        DeclarationError(
+                            lineNumber: startLine,
+                            message: "has \(fieldCount) fields, the header has \(columns.count)"))
+                }
+                if !UTF8Validation.isValid(bytes) {
+                    return .error(DeclarationError(lineNumber: startLine, message: "is not valid UTF-8"))
+                }
+                return .record(DeclarationRecord(lineNumber: startLine, bytes: bytes, ranges: ranges))
+            case .needMore:
+                if buffer.count - position > Self.maximumRecordBytes {
+                    try resynchronise(from: position, lineNumber: startLine)
+                    return .error(
+                        DeclarationError(
+                            lineNumber: startLine, message: "has an unbalanced quote or is over 1 MiB long"))
+                }
+                try fill(buffer.count - position + chunkSize)
+            case .malformed(let message):
+                try resynchronise(from: position, lineNumber: startLine)
+                return .error(DeclarationError(lineNumber: startLine, message: message))
+            }
+        }
+    }
+
+    enum Scan {
+        case complete(
+            bytes: [UInt8], ranges: [Range<Int32>], end: Int, newlines: Int, fieldCount: Int, badField: String?)
+        case needMore
+        case malformed(String)
+    }
+
+    /// Scans one CSV record starting at `start`. Keeps the unescaped bytes of known columns (or of every column for
+    /// the header). A record is complete at a line feed outside quotes, or at the end of the input.
+    func scanCSVRecord(from start: Int, keepAll: Bool) -> Scan {
+        let fieldSlots = keepAll ? 0 : DeclarationField.allCases.count
+        var ranges = [Range<Int32>](repeating: 0..<0, count: fieldSlots)
+        var headerRanges: [Range<Int32>] = []
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        var fieldIndex = 0
+        var fieldStart = 0
+        var fieldLength = 0
+        var inQuotes = false
+        var afterQuote = false
+        var newlines = 0
+        var badField: String?
+        let end = buffer.count
+
+        return buffer.withUnsafeBufferPointer { buf -> Scan in
+            func keep() -> Bool {
+                if keepAll { return true }
+                return fieldIndex < columns.count && columns[fieldIndex] != nil
+            }
+            func finishField() {
+                if keepAll {
+                    headerRanges.append(Int32(fieldStart)..<Int32(out.count))
+                } else if fieldIndex < columns.count, let field = columns[fieldIndex] {
+                    ranges[field.rawValue] = Int32(fieldStart)..<Int32(out.count)
+                }
+                fieldIndex += 1
+                fieldStart = out.count
+                fieldLength = 0
+                inQuotes = false
+                afterQuote = false
+            }
+            var i = start
+            var keeping = keep()
+            while i < end {
+                let b = buf[i]
+                if inQuotes {
+                    if b == 0x22 {
+                        if i + 1 < end {
+                            if buf[i + 1] == 0x22 {
+                                if keeping { out.append(0x22) }
+                                fieldLength += 1
+                                i += 2
+                                continue
+                            }
+                        } else if !atEnd {
+                            return .needMore
+                        }
+                        inQuotes = false
+                        afterQuote = true
+                        i += 1
+                        continue
+                    }
+                    if b == 0x0A { newlines += 1 }
+                    if keeping { out.append(b) }
+                    fieldLength += 1
+                    if fieldLength > DeclarationReader.maximumFieldBytes {
+                        return .malformed("field \(fieldIndex + 1) is over 64 KiB (or its quote is never closed)")
+                    }
+                    i += 1
+                    continue
+                }
+                switch b {
+                case 0x2C:  // ,
+                    finishField()
+                    keeping = keep()
+                case 0x0A:  // line feed ends the record
+                    finishField()
+                    return .complete(
+                        bytes: out, ranges: keepAll ? headerRanges : ranges, end: i + 1, newlines: newlines + 1,
+                        fieldCount: fieldIndex, badField: badField)
+                case 0x22:  // "
+                    if fieldLength == 0 && !afterQuote {
+                        inQuotes = true
+                    } else if afterQuote {
+                        return .malformed("field \(fieldIndex + 1) has a quote after its closing quote")
+                    } else {
+                        // A quote inside an unquoted field (12" pipe) is kept as a character.
+                        if keeping { out.append(b) }
+                        fieldLength += 1
+                    }
+                case 0x0D:  // CR of a CRLF line end is dropped; a lone CR is kept as a character
+                    if i + 1 == end && !atEnd { return .needMore }
+                    if i + 1 < end && buf[i + 1] == 0x0A || i + 1 == end { break }
+                    if afterQuote { return .malformed("field \(fieldIndex + 1) has text after its closing quote") }
+                    if keeping { out.append(b) }
+                    fieldLength += 1
+                default:
+                    if afterQuote {
+                        if b == 0x20 || b == 0x09 { break }
+                        return .malformed("field \(fieldIndex + 1) has text after its closing quote")
+                    }
+                    if keeping { out.append(b) }
+                    fieldLength += 1
+                    if fieldLength > DeclarationReader.maximumFieldBytes, badField == nil {
+                        badField = "field \(fieldIndex + 1) is over 64 KiB"
+                    }
+                }
+                i += 1
+            }
+            if !atEnd { return .needMore }
+            if inQuotes { return .malformed("field \(fieldIndex + 1) opens a quote that is never closed") }
+            finishField()
+            return .complete(
+                bytes: out, ranges: keepAll ? headerRanges : ranges, end: end, newlines: 0, fieldCount: fieldIndex,
+                badField: badField)
+        }
+    }
+
+    // MARK: JSON Lines
+
+    mutating func parseJSONLine() throws(InputError) -> Outcome {
+        while true {
+            // Find a whole physical line.
+            var i = position
+            while true {
+                while i < buffer.count, buffer[i] != 0x0A { i += 1 }
+                if i < buffer.count || atEnd { break }
+                if i - position > Self.maximumRecordBytes {
+                    let startLine = line
+                    try resynchronise(from: i, lineNumber: startLine)
+                    return .error(DeclarationError(lineNumber: startLine, message: "is over 1 MiB long"))
+                }
+                let offset = i - position
+                try fill(offset + chunkSize)
+                i = position + offset
+            }
+            guard position < buffer.count else { return .end }
+            let startLine = line
+            let lineStart = position
+            let lineEnd = i
+            position = min(i + 1, buffer.count)
+            line += 1
+            var parser = JSONLineParser(bytes: buffer, start: lineStart, end: lineEnd)
+            if parser.isBlank { continue }
+            switch parser.parse() {
+            case .success(let (bytes, ranges)):
+                return .record(DeclarationRecord(lineNumber: startLine, bytes: bytes, ranges: ranges))
+            case .failure(let message):
+                return .error(DeclarationError(lineNumber: startLine, message: message.text))
+            }
+        }
+    }
+}
+
+/// UTF-8 well-formedness (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF), ASCII fast path first.
+enum UTF8Validation {
+    static func isValid(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { buf in
+            var i = 0
+            let n = buf.count
+            while i < n {
+                let b = buf[i]
+                if b < 0x80 {
+                    i += 1
+                    continue
+                }
+                let need: Int
+                var minimum: UInt32
+                var scalar: UInt32
+                switch b {
+                case 0xC2...0xDF: need = 1; minimum = 0x80; scalar = UInt32(b & 0x1F)
+                case 0xE0...0xEF: need = 2; minimum = 0x800; scalar = UInt32(b & 0x0F)
+                case 0xF0...0xF4: need = 3; minimum = 0x10000; scalar = UInt32(b & 0x07)
+                default: return false
+                }
+                for k in 1...need {
+                    guard i + k < n else { return false }
+                    let c = buf[i + k]
+                    guard c & 0xC0 == 0x80 else { return false }
+                    scalar = scalar << 6 | UInt32(c & 0x3F)
+                }
+                guard scalar >= minimum, scalar <= 0x10FFFF, !(0xD800...0xDFFF).contains(scalar) else { return false }
+                i += need + 1
+            }
+            return true
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+
+/// The columns of the declaration contract (CSV header names and JSON Lines keys, matched without case).
+public enum DeclarationField: Int, CaseIterable, Sendable {
+    case lineID, declarationID, date, direction, hsCode, description, casNumber, species, quantity, unit
+    case origin, destination, exporter, importer, permitRefs
+
+    /// The name used in files.
+    public var name: String {
+        switch self {
+        case .lineID: "line_id"
+        case .declarationID: "declaration_id"
+        case .date: "date"
+        case .direction: "direction"
+        case .hsCode: "hs_code"
+        case .description: "description"
+        case .casNumber: "cas_number"
+        case .species: "species"
+        case .quantity: "quantity"
+        case .unit: "unit"
+        case .origin: "origin"
+        case .destination: "destination"
+        case .exporter: "exporter"
+        case .importer: "importer"
+        case .permitRefs: "permit_refs"
+        }
+    }
+
+    /// Looks a column up by its name in a file, ignoring case and surrounding spaces.
+    public init?(columnName: some StringProtocol) {
+        let key = String(columnName).trimmingCharacters(in: .whitespaces).lowercased()
+        guard let field = DeclarationField.allCases.first(where: { $0.name == key }) else { return nil }
+        self = field
+    }
+
+    /// The fields of which at least one must be present for a line to be screened.
+    public static let evidence: [DeclarationField] = [.hsCode, .description, .casNumber, .species]
+}
+
+/// One declaration line as read: its UTF-8 bytes (unescaped) and where each known field lies in them. Kept as bytes
+/// so millions of lines can be screened without building strings.
+public struct DeclarationRecord: Sendable {
+    /// The physical line of the input the record starts on (1 is the CSV header, or the first JSON line).
+    public var lineNumber: Int
+    public var bytes: [UInt8]
+    /// Start and end offsets in `bytes` of each field, by `DeclarationField.rawValue`; empty when absent.
+    var ranges: [Range<Int32>]
+
+    public init(lineNumber: Int, bytes: [UInt8], ranges: [Range<Int32>]) {
+        self.lineNumber = lineNumber
+        self.bytes = bytes
+        self.ranges = ranges
+    }
+
+    /// Builds a record from field values (tests, the API).
+    public init(lineNumber: Int, fields: [DeclarationField: String]) {
+        var bytes: [UInt8] = []
+        var ranges = [Range<Int32>](repeating: 0..<0, count: DeclarationField.allCases.count)
+        for field in DeclarationField.allCases {
+            guard let value = fields[field] else { continue }
+            let start = Int32(bytes.count)
+            bytes += value.utf8
+            ranges[field.rawValue] = start..<Int32(bytes.count)
+        }
+        self.init(lineNumber: lineNumber, bytes: bytes, ranges: ranges)
+    }
+
+    /// The field's bytes, without surrounding spaces.
+    public func slice(_ field: DeclarationField) -> ArraySlice<UInt8> {
+        let range = ranges[field.rawValue]
+        var lower = Int(range.lowerBound)
+        var upper = Int(range.upperBound)
+        while lower < upper, bytes[lower] == 0x20 || bytes[lower] == 0x09 { lower += 1 }
+        while upper > lower, bytes[upper - 1] == 0x20 || bytes[upper - 1] == 0x09 { upper -= 1 }
+        return bytes[lower..<upper]
+    }
+
+    public func has(_ field: DeclarationField) -> Bool { !slice(field).isEmpty }
+
+    /// The field as text (it was checked to be UTF-8 when read).
+    public func string(_ field: DeclarationField) -> String { String(decoding: slice(field), as: UTF8.self) }
+}
+
+/// A line that could not be read, with where and why. The line is skipped; every other line is still screened.
+public struct DeclarationError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var lineNumber: Int
+    public var message: String
+
+    public init(lineNumber: Int, message: String) {
+        self.lineNumber = lineNumber
+        self.message = message
+    }
+
+    public var description: String { "line \(lineNumber): \(message)" }
+}
