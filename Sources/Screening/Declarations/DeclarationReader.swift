@@ -201,12 +201,15 @@ public struct DeclarationReader<Source: ByteSource> {
 
     /// Scans one CSV record starting at `start`. Keeps the unescaped bytes of known columns (or of every column for
     /// the header). A record is complete at a line feed outside quotes, or at the end of the input.
+    ///
+    /// The hot loop of screening: runs of ordinary bytes are found with a tight scan and copied in one go; there
+    /// are no closures or per-byte appends.
     func scanCSVRecord(from start: Int, keepAll: Bool) -> Scan {
-        let fieldSlots = keepAll ? 0 : DeclarationField.allCases.count
-        var ranges = [Range<Int32>](repeating: 0..<0, count: fieldSlots)
+        let columnCount = columns.count
+        var ranges = [Range<Int32>](repeating: 0..<0, count: keepAll ? 0 : DeclarationField.allCases.count)
         var headerRanges: [Range<Int32>] = []
         var out: [UInt8] = []
-        out.reserveCapacity(256)
+        out.reserveCapacity(min(512, buffer.count - start))
         var fieldIndex = 0
         var fieldStart = 0
         var fieldLength = 0
@@ -214,98 +217,115 @@ public struct DeclarationReader<Source: ByteSource> {
         var afterQuote = false
         var newlines = 0
         var badField: String?
-        let end = buffer.count
+        let atEnd = self.atEnd
+        let maximumField = Self.maximumFieldBytes
+        let columns = self.columns
 
         return buffer.withUnsafeBufferPointer { buf -> Scan in
-            func keep() -> Bool {
-                if keepAll { return true }
-                return fieldIndex < columns.count && columns[fieldIndex] != nil
-            }
-            func finishField() {
-                if keepAll {
-                    headerRanges.append(Int32(fieldStart)..<Int32(out.count))
-                } else if fieldIndex < columns.count, let field = columns[fieldIndex] {
-                    ranges[field.rawValue] = Int32(fieldStart)..<Int32(out.count)
-                }
-                fieldIndex += 1
-                fieldStart = out.count
-                fieldLength = 0
-                inQuotes = false
-                afterQuote = false
-            }
+            let end = buf.count
+            var keeping = keepAll || (columnCount > 0 && columns[0] != nil)
             var i = start
-            var keeping = keep()
             while i < end {
-                let b = buf[i]
                 if inQuotes {
-                    if b == 0x22 {
-                        if i + 1 < end {
-                            if buf[i + 1] == 0x22 {
-                                if keeping { out.append(0x22) }
-                                fieldLength += 1
-                                i += 2
-                                continue
-                            }
-                        } else if !atEnd {
-                            return .needMore
-                        }
-                        inQuotes = false
-                        afterQuote = true
-                        i += 1
-                        continue
+                    // Copy up to the next quote.
+                    var j = i
+                    while j < end && buf[j] != 0x22 {
+                        if buf[j] == 0x0A { newlines += 1 }
+                        j += 1
                     }
-                    if b == 0x0A { newlines += 1 }
-                    if keeping { out.append(b) }
-                    fieldLength += 1
-                    if fieldLength > DeclarationReader.maximumFieldBytes {
+                    if keeping && j > i { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i..<j])) }
+                    fieldLength += j - i
+                    if fieldLength > maximumField {
                         return .malformed("field \(fieldIndex + 1) is over 64 KiB (or its quote is never closed)")
                     }
-                    i += 1
+                    if j == end { break }
+                    // A quote: doubled, or closing.
+                    if j + 1 < end {
+                        if buf[j + 1] == 0x22 {
+                            if keeping { out.append(0x22) }
+                            fieldLength += 1
+                            i = j + 2
+                            continue
+                        }
+                    } else if !atEnd {
+                        return .needMore
+                    }
+                    inQuotes = false
+                    afterQuote = true
+                    i = j + 1
                     continue
                 }
-                switch b {
-                case 0x2C:  // ,
-                    finishField()
-                    keeping = keep()
-                case 0x0A:  // line feed ends the record
-                    finishField()
-                    return .complete(
-                        bytes: out, ranges: keepAll ? headerRanges : ranges, end: i + 1, newlines: newlines + 1,
-                        fieldCount: fieldIndex, badField: badField)
-                case 0x22:  // "
+                // Unquoted: copy the run of ordinary bytes.
+                var j = i
+                while j < end {
+                    let c = buf[j]
+                    if c == 0x2C || c == 0x0A || c == 0x22 || c == 0x0D { break }
+                    j += 1
+                }
+                if j > i {
+                    if afterQuote {
+                        for k in i..<j where buf[k] != 0x20 && buf[k] != 0x09 {
+                            return .malformed("field \(fieldIndex + 1) has text after its closing quote")
+                        }
+                    } else {
+                        if keeping { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i..<j])) }
+                        fieldLength += j - i
+                        if fieldLength > maximumField, badField == nil {
+                            badField = "field \(fieldIndex + 1) is over 64 KiB"
+                        }
+                    }
+                    i = j
+                    if i == end { break }
+                }
+                let c = buf[i]
+                if c == 0x2C || c == 0x0A {
+                    // End of a field.
+                    if keepAll {
+                        headerRanges.append(Int32(fieldStart)..<Int32(out.count))
+                    } else if fieldIndex < columnCount, let field = columns[fieldIndex] {
+                        ranges[field.rawValue] = Int32(fieldStart)..<Int32(out.count)
+                    }
+                    fieldIndex += 1
+                    fieldStart = out.count
+                    fieldLength = 0
+                    afterQuote = false
+                    keeping = keepAll || (fieldIndex < columnCount && columns[fieldIndex] != nil)
+                    if c == 0x0A {
+                        return .complete(
+                            bytes: out, ranges: keepAll ? headerRanges : ranges, end: i + 1, newlines: newlines + 1,
+                            fieldCount: fieldIndex, badField: badField)
+                    }
+                    i += 1
+                } else if c == 0x22 {
                     if fieldLength == 0 && !afterQuote {
                         inQuotes = true
                     } else if afterQuote {
                         return .malformed("field \(fieldIndex + 1) has a quote after its closing quote")
                     } else {
                         // A quote inside an unquoted field (12" pipe) is kept as a character.
-                        if keeping { out.append(b) }
+                        if keeping { out.append(c) }
                         fieldLength += 1
                     }
-                case 0x0D:  // CR of a CRLF line end is dropped; a lone CR is kept as a character
+                    i += 1
+                } else {  // CR: dropped before a line feed or at the end; otherwise kept as a character
                     if i + 1 == end && !atEnd { return .needMore }
-                    if i + 1 < end && buf[i + 1] == 0x0A || i + 1 == end { break }
-                    if afterQuote { return .malformed("field \(fieldIndex + 1) has text after its closing quote") }
-                    if keeping { out.append(b) }
-                    fieldLength += 1
-                default:
-                    if afterQuote {
-                        if b == 0x20 || b == 0x09 { break }
-                        return .malformed("field \(fieldIndex + 1) has text after its closing quote")
+                    if !(i + 1 == end || buf[i + 1] == 0x0A) {
+                        if afterQuote { return .malformed("field \(fieldIndex + 1) has text after its closing quote") }
+                        if keeping { out.append(c) }
+                        fieldLength += 1
                     }
-                    if keeping { out.append(b) }
-                    fieldLength += 1
-                    if fieldLength > DeclarationReader.maximumFieldBytes, badField == nil {
-                        badField = "field \(fieldIndex + 1) is over 64 KiB"
-                    }
+                    i += 1
                 }
-                i += 1
             }
             if !atEnd { return .needMore }
             if inQuotes { return .malformed("field \(fieldIndex + 1) opens a quote that is never closed") }
-            finishField()
+            if keepAll {
+                headerRanges.append(Int32(fieldStart)..<Int32(out.count))
+            } else if fieldIndex < columnCount, let field = columns[fieldIndex] {
+                ranges[field.rawValue] = Int32(fieldStart)..<Int32(out.count)
+            }
             return .complete(
-                bytes: out, ranges: keepAll ? headerRanges : ranges, end: end, newlines: 0, fieldCount: fieldIndex,
+                bytes: out, ranges: keepAll ? headerRanges : ranges, end: end, newlines: 0, fieldCount: fieldIndex + 1,
                 badField: badField)
         }
     }
