@@ -11,6 +11,7 @@ extension LookupIndex {
                 query: rawQuery, results: [], notes: ["The query is empty."], referenceVersion: reference.version)
         }
         matchIdentifiers(query, into: &collector)
+        matchEmbeddedIdentifiers(query, into: &collector)
         let normalized = SearchText.normalize(query)
         if !normalized.isEmpty {
             matchNames(normalized, into: &collector)
@@ -60,6 +61,42 @@ extension LookupIndex {
                     for i in hits {
                         c.add(item: i, score: 85, match: .ashraeDesignation, text: items[i].identifiers.ashrae!.text)
                     }
+                }
+            }
+        }
+    }
+
+    /// Identifiers inside a longer query: "CAS 75-45-6", "CAS No. 75-45-6", "R-22 refrigerant", "HS 2903.71",
+    /// "maize MON-00810-6".
+    func matchEmbeddedIdentifiers(_ query: String, into c: inout Collector) {
+        let words = query.split(whereSeparator: { $0 == " " || $0 == ":" || $0 == "#" })
+        if words.count >= 2 {
+            let label = words.dropLast().joined(separator: " ").lowercased().replacingOccurrences(of: ".", with: "")
+            let value = String(words.last!)
+            if ["hs", "hs code", "tariff", "tariff code", "hs no", "commodity code"].contains(label),
+                let digits = HSCode.stripSeparators(value)
+            {
+                matchHS(digits, into: &c)
+            }
+        }
+        guard words.count >= 2 else { return }
+        for found in IdentifierScanner.scan(Array(query.utf8)) {
+            switch found.kind {
+            case .cas(let text, let valid):
+                if valid {
+                    for i in byCAS[text] ?? [] { c.add(item: i, score: 98, match: .casNumber, text: text) }
+                } else {
+                    do { _ = try CASNumber(validating: text) } catch {
+                        c.notes.append("\(error.description): check the number on the label and the documents.")
+                    }
+                }
+            case .ashrae(let key):
+                for i in byASHRAE[key] ?? [] {
+                    c.add(item: i, score: 98, match: .ashraeDesignation, text: items[i].identifiers.ashrae!.text)
+                }
+            case .lmo(let key):
+                for i in byLMO[key] ?? [] {
+                    c.add(item: i, score: 98, match: .lmoIdentifier, text: items[i].identifiers.lmo!.text)
                 }
             }
         }

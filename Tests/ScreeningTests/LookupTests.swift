@@ -190,6 +190,18 @@ struct LookupTests {
         #expect(appendixII.requirements.contains { $0.kind == .permit && $0.direction == .export })
     }
 
+    @Test(
+        "Identifiers inside a longer query",
+        arguments: [
+            ("CAS 75-45-6", "montreal:hcfc-22"), ("CAS No. 75-45-6", "montreal:hcfc-22"),
+            ("R-22 refrigerant", "montreal:hcfc-22"),
+            ("HS 2903.71", "montreal:hcfc-22"), ("cylinders of R-410A", "montreal:r-410a"),
+            ("maize MON-00810-6", "cartagena:mon-00810-6"),
+        ])
+    func embeddedIdentifiers(query: String, id: String) {
+        #expect(top(query)?.item?.id == id, "\(query): \(ids(query))")
+    }
+
     @Test("Invalid CAS numbers and unknown codes say so")
     func notes() {
         let response = Self.index.lookup("75-45-7")
@@ -197,6 +209,7 @@ struct LookupTests {
         #expect(response.notes.first?.contains("check digit") == true)
         #expect(Self.index.lookup("   ").notes == ["The query is empty."])
         #expect(Self.index.lookup("zzzzqqqq").results.isEmpty)
+        #expect(Self.index.lookup("CAS 75-45-7").notes.first?.contains("check digit") == true)
     }
 
     @Test("HS codes find items and the subheadings that typically cover controlled goods")
