@@ -24,20 +24,13 @@ public enum ByteTokenizer {
     static let offsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325
     static let prime: UInt64 = 0x0000_0100_0000_01B3
 
-    /// One pass, no allocation but the result: the hash of the normalised word is updated byte by byte, and the
-    /// hashes of its prefixes without the last one, two and three bytes are kept, so a plural ending is stemmed
-    /// without a second pass.
+    /// One pass, no allocation but the result: the hash of the normalised word is updated byte by byte.
     static func tokens(buffer: UnsafeBufferPointer<UInt8>) -> [Token] {
         var out: [Token] = []
         out.reserveCapacity(buffer.count / 6 + 1)
         var start = -1
         var allDigits = true
-        var length = 0
-        var h = offsetBasis
-        var h1 = offsetBasis
-        var h2 = offsetBasis
-        var h3 = offsetBasis
-        var last: UInt32 = 0
+        var word = WordHash()
         let n = buffer.count
         var i = 0
         while i <= n {
@@ -64,52 +57,55 @@ public enum ByteTokenizer {
             if letter {
                 if start < 0 { start = at }
                 if b < 0x30 || b > 0x39 { allDigits = false }
-                h3 = h2
-                h2 = h1
-                h1 = h
-                h = (h ^ UInt64(c1)) &* prime
-                last = last << 8 | UInt32(c1)
-                length += 1
-                if c2 != 0 {
-                    h3 = h2
-                    h2 = h1
-                    h1 = h
-                    h = (h ^ UInt64(c2)) &* prime
-                    last = last << 8 | UInt32(c2)
-                    length += 1
-                }
+                word.push(c1)
+                if c2 != 0 { word.push(c2) }
             } else {
-                if length > 0 {
-                    let stemmed = allDigits ? h : stem(h, h1, h2, h3, last, length)
-                    out.append(Token(start: start, end: i, hash: stemmed, exactHash: h, isNumber: allDigits))
+                if word.length > 0 {
+                    let stemmed = allDigits ? word.h : word.stemmed
+                    out.append(Token(start: start, end: i, hash: stemmed, exactHash: word.h, isNumber: allDigits))
                 }
                 start = -1
                 allDigits = true
-                length = 0
-                h = offsetBasis
-                h1 = offsetBasis
-                h2 = offsetBasis
-                h3 = offsetBasis
-                last = 0
+                word = WordHash()
             }
             i += 1
         }
         return out
     }
 
-    /// The hash of a word with a plural ending removed (-s, -ies → -y, -xes/-shes/-ches), as `SearchText.stemWord`.
-    @inline(__always)
-    static func stem(_ h: UInt64, _ h1: UInt64, _ h2: UInt64, _ h3: UInt64, _ last: UInt32, _ length: Int) -> UInt64 {
-        let b1 = UInt8(last & 0xFF)
-        let b2 = UInt8(last >> 8 & 0xFF)
-        let b3 = UInt8(last >> 16 & 0xFF)
-        let b4 = UInt8(last >> 24 & 0xFF)
-        guard length >= 4, b1 == 0x73 else { return h }
-        if b2 == 0x73 || b2 == 0x75 || b2 == 0x69 { return h }  // -ss -us -is
-        if invariantHashes.contains(h) { return h }
-        if length > 4, b2 == 0x65, b3 == 0x69 { return (h3 ^ 0x79) &* prime }  // -ies → -y
-        if length > 4, b2 == 0x65, b3 == 0x78 || (b3 == 0x68 && (b4 == 0x73 || b4 == 0x63)) { return h2 }
-        return h1
+    /// The FNV-1a hash of a word being read, with the hashes of its prefixes lacking the last one, two and three
+    /// bytes and its last four bytes, so a plural ending can be stemmed without a second pass.
+    struct WordHash {
+        var h = offsetBasis
+        var h1 = offsetBasis
+        var h2 = offsetBasis
+        var h3 = offsetBasis
+        var last: UInt32 = 0
+        var length = 0
+
+        @inline(__always)
+        mutating func push(_ c: UInt8) {
+            h3 = h2
+            h2 = h1
+            h1 = h
+            h = (h ^ UInt64(c)) &* prime
+            last = last << 8 | UInt32(c)
+            length += 1
+        }
+
+        /// The hash with a plural ending removed (-s, -ies → -y, -xes/-shes/-ches), as `SearchText.stemWord`.
+        var stemmed: UInt64 {
+            let b1 = UInt8(last & 0xFF)
+            let b2 = UInt8(last >> 8 & 0xFF)
+            let b3 = UInt8(last >> 16 & 0xFF)
+            let b4 = UInt8(last >> 24 & 0xFF)
+            guard length >= 4, b1 == 0x73 else { return h }
+            if b2 == 0x73 || b2 == 0x75 || b2 == 0x69 { return h }  // -ss -us -is
+            if invariantHashes.contains(h) { return h }
+            if length > 4, b2 == 0x65, b3 == 0x69 { return (h3 ^ 0x79) &* prime }  // -ies → -y
+            if length > 4, b2 == 0x65, b3 == 0x78 || (b3 == 0x68 && (b4 == 0x73 || b4 == 0x63)) { return h2 }
+            return h1
+        }
     }
 
     static let invariantHashes: Set<UInt64> = Set(SearchText.invariant.map { hash(Array($0.utf8)[...]) })
