@@ -132,13 +132,10 @@ public struct CITESSpeciesPlusImporter: Sendable {
         return names
     }
 
+    /// The export writes "Appendix II: " when a listing has no annotation: that is no annotation.
     static func cleanAnnotation(_ raw: String) -> String {
-        var s = raw.trimmingCharacters(in: .whitespaces)
-        for prefix in ["Appendix I: ", "Appendix II: ", "Appendix III: "]
-        where s == prefix.trimmingCharacters(in: .whitespaces) || s == prefix {
-            s = ""
-        }
-        return s
+        let s = raw.trimmingCharacters(in: .whitespaces)
+        return ["Appendix I:", "Appendix II:", "Appendix III:"].contains(s) ? "" : s
     }
 
     /// Finds a `YYYY-MM-DD` date in the file name.

@@ -22,8 +22,11 @@ struct CITESImportTests {
             4521,Animalia,Chordata,Mammalia,Proboscidea,Elephantidae,Loxodonta,africana,,Loxodonta africana,"(Blumenbach, 1797)",SPECIES,I/II,"Appendix I: except the populations of Botswana",,"African Elephant, African Savannah Elephant","elefante africano","éléphant d'Afrique",x
             9999,Plantae,,,Fabales,Leguminosae,Dalbergia,,,Dalbergia,"L.f., 1782",GENUS,II,#15,,"Rosewoods",,,x
             1234,Animalia,Chordata,Aves,Psittaciformes,Psittacidae,Melopsittacus,undulatus,,Melopsittacus undulatus,"(Shaw, 1805)",SPECIES,NC,,"Psittacus undulatus Shaw, 1805",Budgerigar,,,x
+            3734,Animalia,Chordata,Aves,Apodiformes,Trochilidae,Abeillia,abeillei,,Abeillia abeillei,"(Lesson, 1839)",SPECIES,II,Appendix II: ,,,,,x
             """)
-        #expect(result.items.count == 3)
+        #expect(result.items.count == 4)
+        #expect(result.items[1].listings.first?.annotation == "#15")
+        #expect(result.items[3].listings.first?.annotation == nil)  // "Appendix II: " alone is no annotation
         #expect(result.version.hasPrefix("cites-speciesplus-2024-01-01+"))
         let elephant = result.items[0]
         #expect(elephant.id == "cites:loxodonta-africana")
@@ -36,7 +39,7 @@ struct CITESImportTests {
         let budgie = result.items[2]
         #expect(!budgie.controlled)
         #expect(budgie.names.synonyms == ["Psittacus undulatus"])
-        #expect(result.lines == [2, 3, 4])
+        #expect(result.lines == [2, 3, 4, 5])
     }
 
     @Test("A missing required column is named")
