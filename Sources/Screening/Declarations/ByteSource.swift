@@ -31,7 +31,7 @@ public struct FileDescriptorSource: ByteSource {
     /// Opens a file, or standard input for `-`.
     public static func open(_ path: String) throws(InputError) -> FileDescriptorSource {
         if path == "-" { return FileDescriptorSource(fd: 0, name: "standard input") }
-        let fd = path.withCString { Glibc_open($0) }
+        let fd = path.withCString { systemOpen($0) }
         guard fd >= 0 else { throw InputError("\(path): cannot be opened (\(String(cString: strerror(errno))))") }
         return FileDescriptorSource(fd: fd, name: path)
     }
@@ -41,7 +41,7 @@ public struct FileDescriptorSource: ByteSource {
         buffer.append(contentsOf: repeatElement(0, count: count))
         var n = 0
         repeat {
-            n = buffer.withUnsafeMutableBufferPointer { Glibc_read(fd, $0.baseAddress! + old, count) }
+            n = buffer.withUnsafeMutableBufferPointer { systemRead(fd, $0.baseAddress! + old, count) }
         } while n < 0 && errno == EINTR
         guard n >= 0 else {
             buffer.removeLast(count)
@@ -51,7 +51,7 @@ public struct FileDescriptorSource: ByteSource {
         return n
     }
 
-    public func close() { if fd > 2 { _ = Glibc_close(fd) } }
+    public func close() { if fd > 2 { _ = systemClose(fd) } }
 }
 
 /// Bytes already in memory (tests, the API).
@@ -70,8 +70,8 @@ public struct MemorySource: ByteSource {
     }
 }
 
-@inline(__always) private func Glibc_open(_ path: UnsafePointer<CChar>) -> Int32 { open(path, O_RDONLY) }
-@inline(__always) private func Glibc_read(_ fd: Int32, _ p: UnsafeMutablePointer<UInt8>, _ n: Int) -> Int {
+@inline(__always) private func systemOpen(_ path: UnsafePointer<CChar>) -> Int32 { open(path, O_RDONLY) }
+@inline(__always) private func systemRead(_ fd: Int32, _ p: UnsafeMutablePointer<UInt8>, _ n: Int) -> Int {
     read(fd, p, n)
 }
-@inline(__always) private func Glibc_close(_ fd: Int32) -> Int32 { close(fd) }
+@inline(__always) private func systemClose(_ fd: Int32) -> Int32 { close(fd) }
