@@ -65,8 +65,9 @@ struct BuildContext {
             return
         }
         locations[item.id] = here
-        if let ashrae = item.identifiers.ashrae, item.composition.isEmpty || item.regime == .montreal {
-            if byASHRAE[ashrae.key] == nil { byASHRAE[ashrae.key] = items.count }
+        // Blend components are single refrigerants: only items without a composition are registered.
+        if let ashrae = item.identifiers.ashrae, item.composition.isEmpty, byASHRAE[ashrae.key] == nil {
+            byASHRAE[ashrae.key] = items.count
         }
         items.append(item)
     }
