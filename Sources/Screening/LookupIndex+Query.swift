@@ -292,12 +292,11 @@ struct Collector {
             return
         }
         if let existing = byLink[l], existing.score >= score { return }
-        for regime in link.regimes.prefix(1) {
-            let generic = index.reference.requirements.filter { $0.regime == regime && $0.listing == "*" }
-            byLink[l] = LookupResult(
-                item: nil, hsLink: link, regime: regime, score: score, match: match, matchedText: link.hs.formatted,
-                explanation: link.note, requirements: generic)
-        }
+        guard let regime = link.regimes.first else { return }
+        let generic = index.reference.requirements.filter { $0.regime == regime && $0.listing == "*" }
+        byLink[l] = LookupResult(
+            item: nil, hsLink: link, regime: regime, score: score, match: match, matchedText: link.hs.formatted,
+            explanation: link.note, requirements: generic)
     }
 
     static func strictness(_ result: LookupResult) -> Int {

@@ -78,12 +78,7 @@ public struct ReferenceStore: Sendable {
     public func importItems(_ items: [ControlledItem], kind: String, version: String, sourceFile: String) async throws
         -> DatasetInfo
     {
-        let encoder = Self.encoder()
-        let records = try items.enumerated().map { position, item in
-            PendingRecord(
-                type: "item", key: item.id, regime: item.regime.rawValue, position: position,
-                payload: String(decoding: try encoder.encode(item), as: UTF8.self))
-        }
+        let records = try Self.pending(items, type: "item", key: { item, _ in item.id }, regime: { $0.regime.rawValue })
         return try await importRecords(records, kind: kind, version: version, sourceFile: sourceFile)
     }
 
@@ -91,12 +86,8 @@ public struct ReferenceStore: Sendable {
     public func importHSDescriptions(_ entries: [HSDescription], kind: String, version: String, sourceFile: String)
         async throws -> DatasetInfo
     {
-        let encoder = Self.encoder()
-        let records = try entries.enumerated().map { position, entry in
-            PendingRecord(
-                type: "hs_description", key: entry.code, regime: nil, position: position,
-                payload: String(decoding: try encoder.encode(entry), as: UTF8.self))
-        }
+        let records = try Self.pending(
+            entries, type: "hs_description", key: { entry, _ in entry.code }, regime: { _ in nil })
         return try await importRecords(records, kind: kind, version: version, sourceFile: sourceFile)
     }
 
@@ -172,28 +163,35 @@ public struct ReferenceStore: Sendable {
         return encoder
     }
 
-    static func records(for set: ReferenceSet) throws -> [PendingRecord] {
+    /// Values of one type as records, positioned after `offset`, each encoded as sorted-key JSON. `key` gets the
+    /// value and its position.
+    static func pending<T: Encodable>(
+        _ values: [T], type: String, offset: Int = 0, key: (T, Int) -> String, regime: (T) -> String?
+    ) throws -> [PendingRecord] {
         let encoder = encoder()
-        var out: [PendingRecord] = []
-        func add(_ type: String, _ key: String, _ regime: String?, _ payload: Data) {
-            out.append(
-                PendingRecord(
-                    type: type, key: key, regime: regime, position: out.count,
-                    payload: String(decoding: payload, as: UTF8.self)))
+        return try values.enumerated().map { index, value in
+            PendingRecord(
+                type: type, key: key(value, offset + index), regime: regime(value), position: offset + index,
+                payload: String(decoding: try encoder.encode(value), as: UTF8.self))
         }
-        for item in set.items { add("item", item.id, item.regime.rawValue, try encoder.encode(item)) }
-        for country in set.countries { add("country", country.code.text, nil, try encoder.encode(country)) }
-        for requirement in set.requirements {
-            add(
-                "requirement", "\(requirement.regime.rawValue):\(out.count)", requirement.regime.rawValue,
-                try encoder.encode(requirement))
-        }
-        for link in set.hsLinks {
-            add("hs_link", "\(link.hs.digits):\(out.count)", link.regimes.first?.rawValue, try encoder.encode(link))
-        }
-        for term in set.tradeTerms {
-            add("trade_term", "\(term.language):\(term.term):\(out.count)", nil, try encoder.encode(term))
-        }
+    }
+
+    /// Every record of the bundled set, in one sequence of positions. Requirements, HS links and trade terms have no
+    /// natural id, so their key includes their position to stay unique.
+    static func records(for set: ReferenceSet) throws -> [PendingRecord] {
+        var out = try pending(set.items, type: "item", key: { item, _ in item.id }, regime: { $0.regime.rawValue })
+        out += try pending(
+            set.countries, type: "country", offset: out.count, key: { country, _ in country.code.text },
+            regime: { _ in nil })
+        out += try pending(
+            set.requirements, type: "requirement", offset: out.count, key: { "\($0.regime.rawValue):\($1)" },
+            regime: { $0.regime.rawValue })
+        out += try pending(
+            set.hsLinks, type: "hs_link", offset: out.count, key: { "\($0.hs.digits):\($1)" },
+            regime: { $0.regimes.first?.rawValue })
+        out += try pending(
+            set.tradeTerms, type: "trade_term", offset: out.count, key: { "\($0.language):\($0.term):\($1)" },
+            regime: { _ in nil })
         return out
     }
 
