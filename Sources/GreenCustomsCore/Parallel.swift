@@ -32,6 +32,16 @@ public enum Parallel {
         }
     }
 
+    /// Runs two independent pieces of work side by side and returns both results.
+    public static func pair<A: Sendable, B: Sendable>(_ a: @Sendable () -> A, _ b: @Sendable () -> B) -> (A, B) {
+        let first = Slots<A>(count: 1)
+        let second = Slots<B>(count: 1)
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            if i == 0 { first.set(0, a()) } else { second.set(0, b()) }
+        }
+        return (first.values()[0], second.values()[0])
+    }
+
     /// One result slot per chunk, written under a lock.
     final class Slots<Value: Sendable>: @unchecked Sendable {
         private let lock = NSLock()

@@ -56,3 +56,24 @@ final class ReferenceRecordModel: Model, @unchecked Sendable {
         self.payload = payload
     }
 }
+
+/// A binary snapshot of the assembled reference set (see `ReferenceSnapshot` in ReferenceData), keyed by the
+/// active datasets it was built from.
+final class ReferenceSnapshotModel: Model, @unchecked Sendable {
+    static let schema = "reference_snapshots"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "key") var key: String
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "byte_count") var byteCount: Int
+    @Field(key: "payload") var payload: Data
+
+    init() {}
+
+    init(key: String, createdAt: Date, payload: Data) {
+        self.key = key
+        self.createdAt = createdAt
+        self.byteCount = payload.count
+        self.payload = payload
+    }
+}

@@ -147,6 +147,43 @@ public struct ReferenceStore: Sendable {
         return StoredReference(bundled: bundled, imports: imports)
     }
 
+    // MARK: Snapshots
+
+    /// Whether the database holds `version` of the bundled lists as the active bundled dataset.
+    public func hasActiveBundled(version: String) async throws -> Bool {
+        try await ReferenceDatasetModel.query(on: storage.database)
+            .filter(\.$kind == Self.bundledKind).filter(\.$version == version).filter(\.$active == true)
+            .first() != nil
+    }
+
+    /// Names the active datasets (kind, version and id of each, in import order): the key under which a snapshot of
+    /// the set they make is stored. Any import or re-install changes it.
+    public func activeKey() async throws -> String {
+        let active = try await ReferenceDatasetModel.query(on: storage.database).filter(\.$active == true)
+            .sort(\.$importedAt).sort(\.$id).all()
+        return try active.map { "\($0.kind)=\($0.version)@\(try $0.requireID().uuidString)" }.joined(separator: ";")
+    }
+
+    /// The stored snapshot for `key`, if any.
+    public func snapshot(key: String) async throws -> [UInt8]? {
+        let db = storage.database
+        if let sql = db as? any SQLDatabase {
+            let row = try await sql.select().column("payload").from(ReferenceSnapshotModel.schema)
+                .where("key", .equal, key).first()
+            return try row.map { [UInt8](try $0.decode(column: "payload", as: Data.self)) }
+        }
+        return try await ReferenceSnapshotModel.query(on: db).filter(\.$key == key).first().map { [UInt8]($0.payload) }
+    }
+
+    /// Stores a snapshot under `key` and drops every other (they describe datasets that are no longer active).
+    public func saveSnapshot(_ bytes: [UInt8], key: String) async throws {
+        let now = clock()
+        try await storage.database.transaction { tx in
+            try await ReferenceSnapshotModel.query(on: tx).delete()
+            try await ReferenceSnapshotModel(key: key, createdAt: now, payload: Data(bytes)).create(on: tx)
+        }
+    }
+
     // MARK: Helpers
 
     struct PendingRecord: Sendable {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct GreenCustoms: AsyncParsableCommand {
@@ -7,8 +8,28 @@ struct GreenCustoms: AsyncParsableCommand {
         abstract:
             "Check goods against the Basel, Cartagena, CITES, Montreal, Rotterdam, Stockholm and Chemical Weapons lists.",
         version: "0.1.0",
-        subcommands: [Lookup.self, Reference.self]
+        subcommands: [Lookup.self, Screen.self, Reference.self]
     )
+
+    /// Runs the command; a usage error exits with status 2 (the shell convention), not argument-parser's 64.
+    static func main() async {
+        // A closed output pipe ends the write with EPIPE instead of killing the process mid-line.
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                exit(withError: ExitCode(2))
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options every command that reads the reference set shares.

@@ -16,8 +16,10 @@ struct ReferenceProvider {
         return ReferenceProvider(storage: storage, store: ReferenceStore(storage: storage))
     }
 
-    /// Installs the bundled lists if this database lacks their current version.
+    /// Installs the bundled lists if this database lacks their current version (told from the files' bytes, without
+    /// parsing them).
     func installBundledIfNeeded() async throws {
+        if try await store.hasActiveBundled(version: BundledReference.version()) { return }
         let loaded = try BundledReference.load()
         if !loaded.issues.isEmpty {
             FileHandle.standardError.write(
@@ -28,8 +30,26 @@ struct ReferenceProvider {
         try await store.installBundled(loaded.set, sourceFile: "bundled:\(BundledReference.release)")
     }
 
+    /// The reference set: from the stored snapshot of the active datasets when there is one, else assembled from
+    /// their records and snapshotted for next time.
     func referenceSet() async throws -> ReferenceSet {
         try await installBundledIfNeeded()
+        let key = "format-\(ReferenceSnapshot.formatVersion);" + (try await store.activeKey())
+        if let bytes = try await store.snapshot(key: key) {
+            do { return try ReferenceSnapshot.decode(bytes) } catch {
+                printError("warning: the stored reference snapshot is unusable (\(error)); rebuilding it")
+            }
+        }
+        let set = try await assembledReferenceSet()
+        do { try await store.saveSnapshot(ReferenceSnapshot.encode(set), key: key) } catch {
+            // Another process may have stored the same snapshot meanwhile; the next start will use theirs.
+            printError("warning: could not store the reference snapshot: \(error)")
+        }
+        return set
+    }
+
+    /// The bundled set merged with the active imports, from their stored records.
+    func assembledReferenceSet() async throws -> ReferenceSet {
         let stored = try await store.load()
         guard var set = stored.bundled else {
             throw StorageError(message: "the bundled reference set is missing from the database")

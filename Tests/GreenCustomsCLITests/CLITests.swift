@@ -77,7 +77,7 @@ struct CLITests {
     @Test("lookup without a query is a usage error")
     func usageError() throws {
         let result = try CLI.run(["lookup"])
-        #expect(result.status == 64)
+        #expect(result.status == 2)
         #expect(result.stderr.contains("Missing expected argument '<query> ...'"))
     }
 

@@ -19,7 +19,7 @@ public struct InputError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 /// Reads a file descriptor (a file, a pipe, standard input).
-public struct FileDescriptorSource: ByteSource {
+public struct FileDescriptorSource: ByteSource, Sendable {
     let fd: Int32
     let name: String
 
@@ -55,7 +55,7 @@ public struct FileDescriptorSource: ByteSource {
 }
 
 /// Bytes already in memory (tests, the API).
-public struct MemorySource: ByteSource {
+public struct MemorySource: ByteSource, Sendable {
     let bytes: [UInt8]
     var offset = 0
 

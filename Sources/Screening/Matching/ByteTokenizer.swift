@@ -12,6 +12,8 @@ public enum ByteTokenizer {
         public var hash: UInt64
         /// The hash before stemming.
         public var exactHash: UInt64
+        /// The hash before stemming, without the word's last byte (for typos across a space: "Pytho nregius").
+        public var exactHashButLast: UInt64
         public var isNumber: Bool
     }
 
@@ -28,6 +30,13 @@ public enum ByteTokenizer {
     static func tokens(buffer: UnsafeBufferPointer<UInt8>) -> [Token] {
         var out: [Token] = []
         out.reserveCapacity(buffer.count / 6 + 1)
+        tokenize(buffer, into: &out)
+        return out
+    }
+
+    /// Appends the tokens of `buffer` to `out`, whose capacity a caller reuses from line to line.
+    @inline(__always)
+    static func tokenize(_ buffer: UnsafeBufferPointer<UInt8>, into out: inout [Token]) {
         var start = -1
         var allDigits = true
         var word = WordHash()
@@ -62,7 +71,10 @@ public enum ByteTokenizer {
             } else {
                 if word.length > 0 {
                     let stemmed = allDigits ? word.h : word.stemmed
-                    out.append(Token(start: start, end: i, hash: stemmed, exactHash: word.h, isNumber: allDigits))
+                    out.append(
+                        Token(
+                            start: start, end: i, hash: stemmed, exactHash: word.h, exactHashButLast: word.h1,
+                            isNumber: allDigits))
                 }
                 start = -1
                 allDigits = true
@@ -70,7 +82,6 @@ public enum ByteTokenizer {
             }
             i += 1
         }
-        return out
     }
 
     /// The FNV-1a hash of a word being read, with the hashes of its prefixes lacking the last one, two and three

@@ -26,7 +26,11 @@ public enum IdentifierScanner {
     }
 
     public static func scan(_ text: some Collection<UInt8>) -> [Found] {
-        let bytes = Array(text)
+        if let found = text.withContiguousStorageIfAvailable({ scan(buffer: $0) }) { return found }
+        return Array(text).withUnsafeBufferPointer { scan(buffer: $0) }
+    }
+
+    static func scan(buffer bytes: UnsafeBufferPointer<UInt8>) -> [Found] {
         var found: [Found] = []
         var i = 0
         let n = bytes.count
@@ -63,7 +67,7 @@ public enum IdentifierScanner {
     @inline(__always) static func isLetter(_ b: UInt8) -> Bool { (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A }
 
     /// `NNNNNNN-NN-N` with 2–7 digits first, not followed by another digit or letter.
-    static func scanCAS(_ b: [UInt8], at start: Int) -> Found? {
+    static func scanCAS(_ b: UnsafeBufferPointer<UInt8>, at start: Int) -> Found? {
         var i = start
         while i < b.count, isDigit(b[i]), i - start < 8 { i += 1 }
         let first = i - start
@@ -79,7 +83,7 @@ public enum IdentifierScanner {
 
     /// A refrigerant designation: a class prefix, an optional `-` or space, digits, then letters, digits, `-` between
     /// digits (`43-10mee`) or `(E)`/`(Z)`.
-    static func scanASHRAE(_ b: [UInt8], at start: Int) -> Found? {
+    static func scanASHRAE(_ b: UnsafeBufferPointer<UInt8>, at start: Int) -> Found? {
         for prefix in prefixes {
             guard start + prefix.count < b.count else { continue }
             var matches = true
@@ -121,7 +125,7 @@ public enum IdentifierScanner {
     }
 
     /// `XXX-YYYYY(Y)-N`, zero written `0` or `Ø`.
-    static func scanLMO(_ b: [UInt8], at start: Int) -> Found? {
+    static func scanLMO(_ b: UnsafeBufferPointer<UInt8>, at start: Int) -> Found? {
         var i = start
         while i < b.count, isLetter(b[i]), i - start < 4 { i += 1 }
         guard (2...3).contains(i - start), i < b.count, b[i] == 0x2D else { return nil }

@@ -1,13 +1,17 @@
+import Foundation
 import GreenCustomsCore
 
 /// Every name of the reference set as a sequence of token hashes, indexed by its first token, so that the names
 /// occurring in a free-text description are found with one hash look-up per word of the text.
 public struct PhraseIndex: Sendable {
-    /// A name: its tokens, the item it names and how.
+    /// A name: where its tokens are in `tokenStore`, the item it names and how.
     public struct Phrase: Sendable {
-        public var tokens: [UInt64]
-        public var item: Int
+        var tokenStart: Int32
+        public var tokenCount: Int32
+        public var item: Int32
         public var kind: MatchKind
+        /// How many items share this exact name (a trade term such as "sharks" names several taxa).
+        public var sharedBy: Int32
     }
 
     /// A name found in a text: which phrase, and the byte range of the text it covers.
@@ -18,13 +22,37 @@ public struct PhraseIndex: Sendable {
         public var start: Int
         public var end: Int
         public var tokenCount: Int
+        /// The position of the first token of the match among the text's tokens.
+        public var firstToken: Int
     }
 
     public private(set) var phrases: [Phrase] = []
+    /// The name of each phrase as written in the reference data.
+    public private(set) var texts: [String] = []
+    var tokenStore: [UInt64] = []
     /// First-token hash → phrases starting with it.
-    var byFirstToken: [UInt64: [Int32]] = [:]
+    var byFirstToken = HashPostings([])
 
     public init(reference: ReferenceSet) {
+        var pairs: [(UInt64, Int32)] = []
+        var seen = Set<PhraseKey>()
+        func add(_ name: String, item: Int, kind: MatchKind) {
+            for variant in Self.variants(of: name) {
+                let parsed = ByteTokenizer.tokens(Array(variant.utf8))
+                // A bare number ("5307") is never a name in free text.
+                guard let first = parsed.first, parsed.contains(where: { !$0.isNumber }) else { continue }
+                let tokens = parsed.map(\.hash)
+                // A name written twice (a synonym equal to a common name) is one phrase, the stronger kind.
+                guard seen.insert(PhraseKey(tokens: tokens, item: item)).inserted else { continue }
+                pairs.append((first.hash, Int32(phrases.count)))
+                phrases.append(
+                    Phrase(
+                        tokenStart: Int32(tokenStore.count), tokenCount: Int32(tokens.count), item: Int32(item),
+                        kind: kind, sharedBy: 1))
+                texts.append(name)
+                tokenStore += tokens
+            }
+        }
         for (i, item) in reference.items.enumerated() {
             add(item.names.preferred, item: i, kind: .name)
             for s in item.names.synonyms { add(s, item: i, kind: .synonym) }
@@ -32,19 +60,111 @@ public struct PhraseIndex: Sendable {
             for (_, list) in item.names.common.sorted(by: { $0.key < $1.key }) {
                 for c in list { add(c, item: i, kind: .commonName) }
             }
+            // Ozone-depleting substances are often declared by formula ("HBFC-244 B1 (C3H3F4Br)").
+            if item.regime == .montreal, item.kind == .substance, let formula = item.identifiers.formula,
+                formula.count >= 4, !formula.contains(" ")
+            {
+                add(formula, item: i, kind: .synonym)
+            }
         }
         var positions: [String: Int] = [:]
         for (i, item) in reference.items.enumerated() { positions[item.id] = i }
         for term in reference.tradeTerms {
             for id in term.itemIDs { if let i = positions[id] { add(term.term, item: i, kind: .tradeTerm) } }
         }
+        byFirstToken = HashPostings(pairs)
+        var sharing: [[UInt64]: Set<Int32>] = [:]
+        for p in phrases.indices { sharing[Array(tokens(of: p)), default: []].insert(phrases[p].item) }
+        for p in phrases.indices { phrases[p].sharedBy = Int32(sharing[Array(tokens(of: p))]!.count) }
     }
 
-    mutating func add(_ name: String, item: Int, kind: MatchKind) {
-        let tokens = ByteTokenizer.tokens(Array(name.utf8)).map(\.hash)
-        guard let first = tokens.first else { return }
-        byFirstToken[first, default: []].append(Int32(phrases.count))
-        phrases.append(Phrase(tokens: tokens, item: item, kind: kind))
+    struct PhraseKey: Hashable {
+        var tokens: [UInt64]
+        var item: Int
+    }
+
+    /// The forms a name is found by in free text: itself; without a bracketed part ("DDT (dichlorodiphenyl…)" →
+    /// "DDT"); the bracketed part when what it explains is an acronym; and the head of "X and its salts and esters".
+    /// A bracketed qualifier of a longer name ("Actinolite (asbestos)", "HCFC-123 (isomers)") is not a name.
+    static func variants(of name: String) -> [String] {
+        var out = [name]
+        // "HBFC-243B2" is also written "HBFC-243 B2".
+        let utf8 = Array(name.utf8)
+        if utf8.count >= 4, utf8[utf8.count - 2] == 0x42, utf8[utf8.count - 1] >= 0x30, utf8[utf8.count - 1] <= 0x39,
+            utf8[utf8.count - 3] >= 0x30, utf8[utf8.count - 3] <= 0x39
+        {
+            out.append(
+                String(decoding: utf8.dropLast(2), as: UTF8.self) + " "
+                    + String(decoding: utf8.suffix(2), as: UTF8.self))
+        }
+        if name.utf8.contains(0x28), let open = name.firstIndex(of: "("), let close = name[open...].firstIndex(of: ")"),
+            open > name.startIndex
+        {
+            let outside = String(name[..<open]) + String(name[name.index(after: close)...])
+            out.append(outside)
+            let inside = name[name.index(after: open)..<close]
+            if inside.count >= 4, outside.trimmingCharacters(in: .whitespaces).count <= 6 { out.append(String(inside)) }
+        }
+        for separator in [" and its ", ", its "] where Self.contains(utf8, " its ") {
+            if let range = name.range(of: separator), name.distance(from: name.startIndex, to: range.lowerBound) >= 3 {
+                out.append(String(name[..<range.lowerBound]))
+                break
+            }
+        }
+        return out
+    }
+
+    static func contains(_ haystack: [UInt8], _ needle: StaticString) -> Bool {
+        let n = Array(UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount))
+        guard haystack.count >= n.count else { return false }
+        outer: for i in 0...(haystack.count - n.count) {
+            for k in n.indices where haystack[i + k] != n[k] { continue outer }
+            return true
+        }
+        return false
+    }
+
+    public func tokens(of phrase: Int) -> ArraySlice<UInt64> {
+        let p = phrases[phrase]
+        return tokenStore[Int(p.tokenStart)..<Int(p.tokenStart + p.tokenCount)]
+    }
+
+    public func candidateCount(_ hash: UInt64) -> Int { byFirstToken.range(hash).count }
+
+    /// Whether some name starts with the token `hash`.
+    @inline(__always)
+    public func startsSomeName(_ hash: UInt64) -> Bool { byFirstToken.contains(hash) }
+
+    /// Calls `body` for every name that occurs at a token of `tokens`, on word boundaries, in text order.
+    @inline(__always)
+    func forEachMatch(in tokens: [ByteTokenizer.Token], _ body: (Match) -> Void) {
+        let table = byFirstToken
+        for i in tokens.indices {
+            let candidates = table.range(tokens[i].hash)
+            if candidates.isEmpty { continue }
+            for c in candidates {
+                let id = table.value(at: c)
+                let phrase = phrases[Int(id)]
+                let count = Int(phrase.tokenCount)
+                guard i + count <= tokens.count else { continue }
+                var same = true
+                var k = 1
+                let base = Int(phrase.tokenStart)
+                while k < count {
+                    if tokens[i + k].hash != tokenStore[base + k] {
+                        same = false
+                        break
+                    }
+                    k += 1
+                }
+                if same {
+                    body(
+                        Match(
+                            phrase: Int(id), item: Int(phrase.item), kind: phrase.kind, start: tokens[i].start,
+                            end: tokens[i + count - 1].end, tokenCount: count, firstToken: i))
+                }
+            }
+        }
     }
 
     /// The names found in `text`, longest first where they overlap, on word boundaries. A name of several words
@@ -52,38 +172,22 @@ public struct PhraseIndex: Sendable {
     public func matches(in text: some Collection<UInt8>) -> [Match] {
         let tokens = ByteTokenizer.tokens(text)
         var found: [Match] = []
-        for i in tokens.indices {
-            guard let candidates = byFirstToken[tokens[i].hash] else { continue }
-            for id in candidates {
-                let phrase = phrases[Int(id)]
-                let count = phrase.tokens.count
-                guard i + count <= tokens.count else { continue }
-                var same = true
-                var k = 1
-                while k < count {
-                    if tokens[i + k].hash != phrase.tokens[k] {
-                        same = false
-                        break
-                    }
-                    k += 1
-                }
-                if same {
-                    found.append(
-                        Match(
-                            phrase: Int(id), item: phrase.item, kind: phrase.kind, start: tokens[i].start,
-                            end: tokens[i + count - 1].end, tokenCount: count))
-                }
-            }
-        }
-        // Keep the longest of overlapping matches (all matches of that length, since several items may share a name).
-        found.sort { ($0.tokenCount, $1.start) > ($1.tokenCount, $0.start) }
+        forEachMatch(in: tokens) { found.append($0) }
+        return Self.longest(found)
+    }
+
+    /// Keeps the longest of overlapping matches (all matches of that length, since several items may share a
+    /// name), in text order.
+    static func longest(_ found: [Match]) -> [Match] {
+        if found.count <= 1 { return found }
+        let sorted = found.sorted { ($0.tokenCount, $1.start, $1.item) > ($1.tokenCount, $0.start, $0.item) }
         var kept: [Match] = []
-        for match in found {
+        for match in sorted {
             let overlapsLonger = kept.contains { other in
                 other.tokenCount > match.tokenCount && other.start < match.end && match.start < other.end
             }
             if !overlapsLonger { kept.append(match) }
         }
-        return kept.sorted { ($0.start, $0.item) < ($1.start, $1.item) }
+        return kept.sorted { ($0.start, $0.item, $0.phrase) < ($1.start, $1.item, $1.phrase) }
     }
 }

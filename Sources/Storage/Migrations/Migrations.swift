@@ -5,6 +5,7 @@ extension StorageMigrations {
     static let all: [any Migration] = [
         CreateReferenceDatasets(),  // 001: dataset versions
         CreateReferenceRecords(),  // 002: records of each dataset
+        CreateReferenceSnapshots(),  // 003: binary snapshots of the assembled set, for fast start-up
     ]
 }
 

@@ -1,0 +1,125 @@
+import GreenCustomsCore
+
+extension LineScreening {
+    /// Merges the candidates into findings (one per item, the strongest evidence first), applies the shipment rules
+    /// and scores the line.
+    mutating func result() -> ScreeningResult {
+        let lineID = record.string(.lineID)
+        if candidates.isEmpty && flags.isEmpty {
+            return ScreeningResult(
+                lineID: lineID, lineNumber: record.lineNumber, lane: .green, riskScore: 0, findings: [], flags: [],
+                referenceVersion: engine.reference.version)
+        }
+        let merged = mergedCandidates()
+        let findings = merged.map(finding)
+        applyRules(merged)
+        let (score, lane) = Self.score(findings, flags)
+        return ScreeningResult(
+            lineID: lineID, lineNumber: record.lineNumber, lane: lane, riskScore: score, findings: findings,
+            flags: flags, referenceVersion: engine.reference.version)
+    }
+
+    /// One candidate per item: the strongest; other fields that found it corroborate it, and two fields that agree
+    /// make a likely finding certain.
+    func mergedCandidates() -> [Candidate] {
+        var byKey: [Int32: Candidate] = [:]
+        var order: [Int32] = []
+        for c in candidates {
+            guard var existing = byKey[c.key] else {
+                byKey[c.key] = c
+                order.append(c.key)
+                continue
+            }
+            let stronger = Self.strength(c) > Self.strength(existing)
+            var kept = stronger ? c : existing
+            let other = stronger ? existing : c
+            kept.corroboratedBy = Array(Set(existing.corroboratedBy + c.corroboratedBy)).sorted {
+                $0.rawValue < $1.rawValue
+            }
+            if other.basis != kept.basis, !kept.corroboratedBy.contains(other.basis) {
+                kept.corroboratedBy.append(other.basis)
+                if kept.certainty == .likely && other.certainty >= .likely { kept.certainty = .certain }
+            }
+            existing = kept
+            byKey[c.key] = existing
+        }
+        return order.map { byKey[$0]! }.sorted { a, b in
+            if a.certainty != b.certainty { return a.certainty > b.certainty }
+            let ra = regime(a)
+            let rb = regime(b)
+            if ra != rb { return ra < rb }
+            if a.via != b.via { return a.via < b.via }
+            return id(a) < id(b)
+        }
+    }
+
+    static func strength(_ c: Candidate) -> (Int, Int, Int) {
+        let basisRank: Int
+        switch c.basis {
+        case .casNumber: basisRank = 3
+        case .species: basisRank = 2
+        case .description: basisRank = 1
+        case .hsCode: basisRank = 0
+        }
+        return (Certainty.allCases.firstIndex(of: c.certainty)!, c.via < 0 ? 1 : 0, basisRank)
+    }
+
+    func regime(_ c: Candidate) -> Regime {
+        c.key >= 0 ? facts[Int(c.key)].regime : engine.reference.hsLinks[Int(-1 - c.key)].regimes.first ?? .cites
+    }
+
+    func id(_ c: Candidate) -> String {
+        c.key >= 0
+            ? engine.reference.items[Int(c.key)].id : "hs:" + engine.reference.hsLinks[Int(-1 - c.key)].hs.digits
+    }
+
+    func evidence(_ c: Candidate) -> String { String(decoding: record.bytes[c.start..<c.end], as: UTF8.self) }
+
+    func finding(_ c: Candidate) -> Finding {
+        if c.key < 0 {
+            let link = engine.reference.hsLinks[Int(-1 - c.key)]
+            return Finding(
+                regime: regime(c), certainty: c.certainty, basis: c.basis, itemID: id(c), item: link.description,
+                listing: "HS 2022 \(link.hs.formatted) (\(link.coverage.rawValue) listed goods)", evidence: evidence(c),
+                match: c.match, corroboratedBy: c.corroboratedBy, explanation: c.explanation,
+                requirements: [])
+        }
+        let item = engine.reference.items[Int(c.key)]
+        return Finding(
+            regime: item.regime, certainty: c.certainty, basis: c.basis, itemID: item.id, item: item.names.preferred,
+            listing: item.listingSummary, evidence: evidence(c), match: c.match, corroboratedBy: c.corroboratedBy,
+            explanation: c.explanation, requirements: requirements(item).map(\.document))
+    }
+
+    /// The requirements of the item's listings for the line's direction (all directions when the line has none).
+    func requirements(_ item: ControlledItem) -> [Requirement] {
+        var out: [Requirement] = []
+        guard let position = engine.positions[item.id] else { return out }
+        for g in facts[Int(position)].requirementGroups {
+            for r in engine.requirementGroups[Int(g)]
+            where direction == nil || r.direction == .any || r.direction == direction {
+                if !out.contains(r) { out.append(r) }
+            }
+        }
+        return out
+    }
+
+    /// Risk score 0–100 and lane: the strongest finding, more regimes, and every flag add up; red from 70, yellow
+    /// from 15.
+    static func score(_ findings: [Finding], _ flags: [Flag]) -> (Int, Lane) {
+        var score = 0
+        if let strongest = findings.map(\.certainty).max() {
+            switch strongest {
+            case .certain: score = 60
+            case .likely: score = 50
+            case .possible: score = 15
+            }
+        }
+        let regimes = Set(findings.filter { $0.certainty >= .likely }.map(\.regime))
+        score += max(0, regimes.count - 1) * 5
+        for flag in flags { score += flag.code.weight }
+        score = min(score, 100)
+        let lane: Lane = score >= 70 ? .red : score >= 15 ? .yellow : .green
+        return (score, lane)
+    }
+}

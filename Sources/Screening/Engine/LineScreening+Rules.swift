@@ -1,0 +1,246 @@
+import GreenCustomsCore
+
+/// The shipment rules: what the agreements forbid or demand of a line, given its findings, its countries' positions
+/// on the declaration date, its permits and the consistency of its codes.
+extension LineScreening {
+    /// The Basel Convention's Annex VII: members of the OECD, the European Union and Liechtenstein (as of 2025).
+    /// Source: Basel Convention Annex VII (Ban Amendment, decision III/1); OECD member list (38 members, 2025);
+    /// EU member states (27, 2025).
+    static let baselAnnexVII: Set<String> = [
+        "AU", "AT", "BE", "CA", "CL", "CO", "CR", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IS", "IE", "IL",
+        "IT", "JP", "KR", "LV", "LT", "LU", "MX", "NL", "NZ", "NO", "PL", "PT", "SK", "SI", "ES", "SE", "CH", "TR",
+        "GB", "US", "BG", "HR", "CY", "MT", "RO", "LI",
+    ]
+
+    /// The day Kigali's ban on HFC trade with States not party to the amendment takes effect (Art. 4 para. 2 sept).
+    static let kigaliTradeBan = CalendarDate(year: 2033, month: 1, day: 1)!
+
+    /// Document kinds that a line should reference in `permit_refs`.
+    static let permitKinds: Set<Requirement.Kind> = [
+        .licence, .permit, .certificate, .notificationAndConsent, .movementDocument, .endUseCertificate,
+    ]
+
+    mutating func applyRules(_ merged: [Candidate]) {
+        let acted = merged.filter { $0.certainty >= .likely && $0.key >= 0 }
+        if acted.isEmpty { return }
+        let date = declarationDate()
+        let parties = counterparties()
+        var seenAgreements = Set<String>()
+        var requiredDocuments: [String] = []
+        for c in acted {
+            let item = engine.reference.items[Int(c.key)]
+            for listing in item.listings {
+                checkParties(item, listing, parties, date, &seenAgreements)
+            }
+            switch item.regime {
+            case .cites where item.listings.contains { $0.list == "Appendix I" }:
+                add(
+                    .citesAppendixI,
+                    "\(item.names.preferred) is in CITES Appendix I: trade for primarily commercial purposes is prohibited, and both an export and an import permit are required (Art. III)"
+                )
+            case .basel where item.listings.contains { $0.list == "Annex VIII" || $0.list == "Annex I" }:
+                checkBan(item, parties, date)
+            case .stockholm
+            where direction == .import && item.listings.contains { $0.list == "Annex A" || $0.list == "Annex B" }:
+                if !cues.contains(.disposal) {
+                    add(
+                        .popsImport,
+                        "\(item.names.preferred) (Stockholm \(item.listings.map(\.list).joined(separator: ", "))) may be imported only for environmentally sound disposal or a use the importing Party is permitted (Art. 3 para. 2(a)); ask for the purpose and the exemption"
+                    )
+                }
+            default: break
+            }
+            for r in requirements(item) where Self.permitKinds.contains(r.kind) {
+                if !requiredDocuments.contains(r.document) { requiredDocuments.append(r.document) }
+            }
+        }
+        if !requiredDocuments.isEmpty, !record.has(.permitRefs) {
+            let shown = requiredDocuments.prefix(3).joined(separator: "; ")
+            add(.missingPermit, "the line carries no permit reference, but needs: \(shown)")
+        }
+        checkCodes(acted)
+    }
+
+    mutating func add(_ code: Flag.Code, _ message: String) {
+        if !flags.contains(where: { $0.code == code && $0.message == message }) { flags.append(Flag(code, message)) }
+    }
+
+    func declarationDate() -> CalendarDate? {
+        let field = record.slice(.date)
+        guard !field.isEmpty else { return nil }
+        return CalendarDate(iso: String(decoding: field.prefix(10), as: UTF8.self))
+    }
+
+    /// The line's known countries (origin, destination), each once.
+    mutating func counterparties() -> [Country] {
+        var out: [Country] = []
+        for field in [DeclarationField.origin, .destination] {
+            let code = record.string(field).uppercased()
+            guard !code.isEmpty else { continue }
+            guard let i = engine.countries[code] else {
+                add(.unknownCountry, "\(field.name) \"\(code)\" is not an ISO 3166 alpha-2 code Green Customs knows")
+                continue
+            }
+            let country = engine.reference.countries[i]
+            if !out.contains(where: { $0.code == country.code }) { out.append(country) }
+        }
+        if record.has(.date), declarationDate() == nil {
+            add(
+                .invalidDate,
+                "date \"\(record.string(.date))\" is not a date (YYYY-MM-DD); party status is taken as current")
+        }
+        return out
+    }
+
+    static func isParty(_ country: Country, _ agreement: Agreement, _ date: CalendarDate?) -> Bool {
+        guard let since = country.memberships[agreement] else { return false }
+        return date.map { since <= $0 } ?? true
+    }
+
+    /// The agreement (or amendment) whose trade provisions govern a listing, when the agreement restricts trade with
+    /// States not party.
+    static func tradeAgreement(_ listing: Listing) -> Agreement? {
+        switch listing.regime {
+        case .montreal:
+            if listing.list.hasPrefix("Annex A") { return .montreal }
+            if listing.list.hasPrefix("Annex B") { return .london }
+            if listing.list == "Annex C, Group II" { return .copenhagen }
+            if listing.list.hasPrefix("Annex C") { return .beijing }
+            if listing.list.hasPrefix("Annex E") { return .montrealAmendment }
+            if listing.list.hasPrefix("Annex F") { return .kigali }
+            return nil
+        case .basel: return listing.list == "Annex IX" ? nil : .basel
+        case .cites: return .cites
+        case .stockholm: return listing.list == "Annex C" ? nil : .stockholm
+        case .cwc: return .cwc
+        case .rotterdam, .cartagena: return nil
+        }
+    }
+
+    mutating func checkParties(
+        _ item: ControlledItem, _ listing: Listing, _ parties: [Country], _ date: CalendarDate?,
+        _ seen: inout Set<String>
+    ) {
+        guard let agreement = Self.tradeAgreement(listing) else { return }
+        let when = date.map { " on \($0)" } ?? ""
+        for country in parties where !Self.isParty(country, agreement, date) {
+            guard seen.insert("\(agreement.rawValue)|\(listing.list)|\(country.code.text)").inserted else { continue }
+            let name = "\(country.name) (\(country.code.text))"
+            switch (listing.regime, agreement) {
+            case (.montreal, .kigali):
+                if let date, date >= Self.kigaliTradeBan {
+                    add(
+                        .nonParty,
+                        "\(name) was not party to the Kigali Amendment\(when): HFC trade with it is banned from 2033 (Montreal Protocol Art. 4 para. 1 sept)"
+                    )
+                } else {
+                    add(
+                        .kigaliNonParty,
+                        "\(name) had not ratified the Kigali Amendment\(when): its HFC licensing may not cover this line, and HFC trade with it will be banned from 2033"
+                    )
+                }
+            case (.montreal, _):
+                let instrument =
+                    agreement == .montreal ? "the Montreal Protocol" : "the \(Self.amendmentName(agreement))"
+                add(
+                    .nonParty,
+                    "\(name) was not party to \(instrument)\(when): trade in \(listing.list) substances with it is banned (Montreal Protocol Art. 4)"
+                )
+            case (.basel, _):
+                add(
+                    .nonParty,
+                    "\(name) was not party to the Basel Convention\(when): movements of hazardous and other wastes to or from it are prohibited unless under an Article 11 agreement (Art. 4 para. 5)"
+                )
+            case (.cites, _):
+                add(
+                    .nonParty,
+                    "\(name) was not party to CITES\(when): trade with it needs comparable documentation from its competent authorities (Art. X)"
+                )
+            case (.stockholm, _):
+                add(
+                    .nonParty,
+                    "\(name) was not party to the Stockholm Convention\(when): export of \(listing.list) chemicals to it needs the exporting Party's annual certification (Art. 3 para. 2(b)(iii))"
+                )
+            case (.cwc, _):
+                if listing.list.hasPrefix("Schedule 3") {
+                    add(
+                        .cwcNonStateParty,
+                        "\(name) was not a State Party to the CWC\(when): exports of Schedule 3 chemicals to it need an end-use certificate (Verification Annex Part VIII para. 26)"
+                    )
+                } else {
+                    add(
+                        .cwcNonStateParty,
+                        "\(name) was not a State Party to the CWC\(when): \(listing.list.prefix(10)) chemicals may not be transferred to or from it (Verification Annex Parts VI and VII)"
+                    )
+                }
+            default: break
+            }
+        }
+    }
+
+    static func amendmentName(_ agreement: Agreement) -> String {
+        switch agreement {
+        case .london: "London Amendment"
+        case .copenhagen: "Copenhagen Amendment"
+        case .montrealAmendment: "Montreal Amendment"
+        case .beijing: "Beijing Amendment"
+        case .kigali: "Kigali Amendment"
+        default: agreement.rawValue
+        }
+    }
+
+    /// The Ban Amendment: no hazardous waste from an Annex VII country bound by it to a country outside Annex VII.
+    mutating func checkBan(_ item: ControlledItem, _ parties: [Country], _ date: CalendarDate?) {
+        let origin = record.string(.origin).uppercased()
+        let destination = record.string(.destination).uppercased()
+        guard Self.baselAnnexVII.contains(origin), !destination.isEmpty, !Self.baselAnnexVII.contains(destination),
+            let exporter = parties.first(where: { $0.code.text == origin }), Self.isParty(exporter, .baselBan, date)
+        else { return }
+        add(
+            .baselBan,
+            "\(item.names.preferred) from \(exporter.name) (Annex VII, bound by the Ban Amendment) to \(destination), outside Annex VII: the export is prohibited (Basel Convention Art. 4A)"
+        )
+    }
+
+    /// Codes that contradict what the line names: an HS code of another substance, a CAS number of another item.
+    mutating func checkCodes(_ acted: [Candidate]) {
+        let named = acted.filter { $0.via < 0 && $0.basis != .hsCode && $0.basis != .casNumber }
+        if subheading >= 0 {
+            let chapter = Int(subheading / 10_000)
+            let others = engine.byHS[UInt64(subheading)]
+            for c in named where facts[Int(c.key)].isChemical && !facts[Int(c.key)].subheadings.isEmpty {
+                let f = facts[Int(c.key)]
+                guard !f.subheadings.contains(subheading) else { continue }
+                let otherItem = others.first { !facts[Int($0)].subheadings.isEmpty && $0 != c.key }
+                guard otherItem != nil || [28, 29, 38].contains(chapter) else { continue }
+                let item = engine.reference.items[Int(c.key)]
+                let expected = item.identifiers.hs.map(\.formatted).joined(separator: " or ")
+                var message =
+                    "HS \(record.string(.hsCode)) is not a code for \(item.names.preferred) (expected \(expected))"
+                if let o = otherItem {
+                    message += "; it is the code of \(engine.reference.items[Int(o)].names.preferred)"
+                }
+                add(.hsMismatch, message)
+            }
+        }
+        if let cas = validCAS {
+            let chemicals = named.filter { facts[Int($0.key)].isChemical }
+            let casItems = Set(engine.byCAS[cas.text] ?? [])
+            for c in chemicals where !casItems.contains(c.key) {
+                let item = engine.reference.items[Int(c.key)]
+                guard !item.identifiers.cas.isEmpty, !item.identifiers.cas.contains(cas) else { continue }
+                // A blend's components carry their own CAS numbers.
+                if item.composition.contains(where: { comp in
+                    comp.itemID.flatMap { engine.positions[$0] }.map { casItems.contains($0) } ?? false
+                }) {
+                    continue
+                }
+                let owner = casItems.first.map { " (that is \(engine.reference.items[Int($0)].names.preferred))" } ?? ""
+                add(
+                    .casMismatch,
+                    "CAS \(cas.text)\(owner) is not the CAS number of \(item.names.preferred) (\(item.identifiers.cas.map(\.text).joined(separator: ", ")))"
+                )
+            }
+        }
+    }
+}

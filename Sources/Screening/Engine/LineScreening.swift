@@ -1,0 +1,475 @@
+import GreenCustomsCore
+
+/// The work on one line: gather candidate items from every field, weigh them against their context, apply the
+/// shipment rules, score. Candidates carry byte ranges into the line, so strings are built only for findings.
+struct LineScreening {
+    let engine: ScreeningEngine
+    let record: DeclarationRecord
+
+    struct Candidate {
+        /// An item position, or for an HS subheading with many items, `-subheading`.
+        var key: Int32
+        var certainty: Certainty
+        var basis: Basis
+        var match: MatchKind
+        var start: Int
+        var end: Int
+        var explanation: String?
+        /// The blend a component was found through.
+        var via: Int32 = -1
+        var corroboratedBy: [Basis] = []
+    }
+
+    var candidates: [Candidate] = []
+    var flags: [Flag] = []
+    var subheading: Int32 = -1
+    var direction: Direction?
+    var validCAS: CASNumber?
+    /// Whether the line's words are mainly chemical or wildlife (from cues and the HS chapter).
+    var chemicalContext = false
+    /// Words of wildlife trade on the line (live, skins, carvings, timber…).
+    var citesCue = false
+    /// An HS code in a chapter where listed animals and plants are classified.
+    var wildlifeHS = false
+    var wasteContext = false
+    var notWaste = false
+    /// The word classes of the description.
+    var cues = ContextRules.Cue()
+
+    init(engine: ScreeningEngine, record: DeclarationRecord) {
+        self.engine = engine
+        self.record = record
+    }
+
+    var facts: [ScreeningEngine.ItemFacts] { engine.facts }
+
+    // MARK: Gathering
+
+    mutating func run(_ bytes: UnsafeBufferPointer<UInt8>, scratch: inout ScreeningEngine.Scratch) {
+        readHS(bytes)
+        readCAS()
+        direction = Self.direction(record.slice(.direction))
+        let description = record.slice(.description)
+        let species = record.slice(.species)
+        scratch.description.removeAll(keepingCapacity: true)
+        scratch.species.removeAll(keepingCapacity: true)
+        if !description.isEmpty {
+            ByteTokenizer.tokenize(
+                UnsafeBufferPointer(rebasing: bytes[description.startIndex..<description.endIndex]),
+                into: &scratch.description)
+        }
+        if !species.isEmpty {
+            ByteTokenizer.tokenize(
+                UnsafeBufferPointer(rebasing: bytes[species.startIndex..<species.endIndex]), into: &scratch.species)
+        }
+        let rules = engine.context
+        cues = rules.classify(scratch.description, into: &scratch.descriptionMasks)
+        _ = rules.classify(scratch.species, into: &scratch.speciesMasks)
+        let chapter = subheading >= 0 ? Int(subheading / 10_000) : -1
+        chemicalContext = Self.chemicalChapters.contains(chapter) || cues.contains(.chemical)
+        wildlifeHS = Self.wildlifeChapters.contains(chapter)
+        citesCue = cues.contains(.cites)
+        wasteContext =
+            (subheading >= 0 && Self.wasteHeadings.contains(Int(subheading / 100))) || cues.contains(.waste)
+        notWaste = cues.contains(.notWaste)
+
+        if !description.isEmpty {
+            gather(
+                bytes, field: description, tokens: scratch.description, masks: scratch.descriptionMasks,
+                basis: .description, scratch: &scratch)
+        }
+        if !species.isEmpty {
+            gather(
+                bytes, field: species, tokens: scratch.species, masks: scratch.speciesMasks, basis: .species,
+                scratch: &scratch)
+        }
+        if subheading >= 0 { gatherHS() }
+        if candidates.isEmpty { return }
+        applyExclusions(scratch)
+        addComponents()
+    }
+
+    static let chemicalChapters: Set<Int> = [27, 28, 29, 38, 84]
+    static let wildlifeChapters: Set<Int> = [
+        1, 2, 3, 5, 6, 12, 13, 14, 15, 16, 30, 33, 41, 42, 43, 44, 46, 67, 71, 92, 94, 96, 97,
+    ]
+    /// HS headings of wastes and scrap (ash, slag, plastic, paper, textile, glass and metal waste, e-waste).
+    static let wasteHeadings: Set<Int> = [
+        2618, 2619, 2620, 2621, 3825, 3915, 4004, 4707, 5003, 5103, 5202, 5505, 6309, 6310, 7001, 7112, 7204, 7404,
+        7503, 7602, 7802, 7902, 8002, 8548, 8549,
+    ]
+
+    mutating func readHS(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let field = record.slice(.hsCode)
+        guard !field.isEmpty else { return }
+        var digits = 0
+        var value: Int32 = 0
+        for b in field {
+            if b >= 0x30 && b <= 0x39 {
+                if digits < 6 { value = value * 10 + Int32(b - 0x30) }
+                digits += 1
+            } else if b != 0x2E && b != 0x20 && b != 0x2D {
+                return
+            }
+        }
+        if digits >= 6 && digits <= 12 { subheading = value }
+    }
+
+    mutating func readCAS() {
+        let field = record.slice(.casNumber)
+        guard !field.isEmpty else { return }
+        let text = String(decoding: field, as: UTF8.self)
+        do {
+            let cas = try CASNumber(validating: text)
+            validCAS = cas
+            for i in engine.byCAS[cas.text] ?? [] where facts[Int(i)].controlled {
+                candidates.append(
+                    Candidate(
+                        key: i, certainty: .certain, basis: .casNumber, match: .casNumber, start: field.startIndex,
+                        end: field.endIndex))
+            }
+        } catch {
+            flags.append(
+                Flag(
+                    .invalidCAS,
+                    "cas_number \"\(text)\": \(error.description); check the number on the label and the documents"))
+        }
+    }
+
+    static func direction(_ field: ArraySlice<UInt8>) -> Direction? {
+        switch String(decoding: field, as: UTF8.self).lowercased() {
+        case "import", "im": .import
+        case "export", "ex": .export
+        case "transit": .transit
+        case "re-export", "reexport", "re_export": .reExport
+        default: nil
+        }
+    }
+
+    /// Identifiers, names and misspelt scientific names in one free-text field.
+    mutating func gather(
+        _ bytes: UnsafeBufferPointer<UInt8>, field: ArraySlice<UInt8>, tokens: [ByteTokenizer.Token], masks: [UInt8],
+        basis: Basis, scratch: inout ScreeningEngine.Scratch
+    ) {
+        let base = field.startIndex
+        if field.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) { gatherIdentifiers(field, basis: basis) }
+        scratch.matches.removeAll(keepingCapacity: true)
+        engine.phrases.forEachMatch(in: tokens) { scratch.matches.append($0) }
+        let matches = PhraseIndex.longest(scratch.matches)
+        for m in matches {
+            weigh(m, tokens: tokens, masks: masks, base: base, basis: basis)
+        }
+        // Tokens inside a name of two or more words are settled; the rest may hold a misspelt binomial.
+        var covered: UInt64 = 0
+        for m in matches where m.tokenCount > 1 {
+            for k in m.firstToken..<min(m.firstToken + m.tokenCount, 64) { covered |= 1 << UInt64(k) }
+        }
+        scratch.hits.removeAll(keepingCapacity: true)
+        let text = UnsafeBufferPointer(rebasing: bytes[field.startIndex..<field.endIndex])
+        engine.scientificNames.scan(
+            text, tokens: tokens, covered: { $0 < 64 && covered & (1 << UInt64($0)) != 0 }, into: &scratch.hits)
+        for hit in scratch.hits {
+            weigh(hit, tokens: tokens, masks: masks, text: text, base: base, basis: basis, matches: matches)
+        }
+    }
+
+    mutating func gatherIdentifiers(_ field: ArraySlice<UInt8>, basis: Basis) {
+        let base = field.startIndex
+        for found in IdentifierScanner.scan(field) {
+            let start = base + found.start
+            let end = base + found.end
+            switch found.kind {
+            case .cas(let text, let valid):
+                if !valid {
+                    flags.append(
+                        Flag(.invalidCAS, "\(basis.rawValue) mentions CAS \(text), whose check digit is wrong"))
+                    continue
+                }
+                for i in engine.byCAS[text] ?? [] where facts[Int(i)].controlled {
+                    add(i, .certain, basis, .casNumber, start, end)
+                }
+            case .ashrae(let key):
+                if let items = engine.byASHRAE[key] {
+                    for i in items where facts[Int(i)].controlled {
+                        add(i, .certain, basis, .ashraeDesignation, start, end)
+                    }
+                } else if let i = engine.ashraeExtensions[key], facts[Int(i)].controlled {
+                    // "R-509" for R-509A: the only designation that extends it.
+                    let full = engine.reference.items[Int(i)].identifiers.ashrae?.text ?? ""
+                    add(
+                        i, .likely, basis, .ashraeDesignation, start, end,
+                        explanation: "read as \(full), the only designation that extends it")
+                }
+            case .lmo(let key):
+                for i in engine.byLMO[key] ?? [] where facts[Int(i)].controlled {
+                    add(i, .certain, basis, .lmoIdentifier, start, end)
+                }
+            }
+        }
+        // Basel codes ("A1180", "Y46") count where the line speaks of waste.
+        guard wasteContext || basis == .species else { return }
+        var i = field.startIndex
+        while i < field.endIndex {
+            let b = field[i] & ~0x20
+            let atWordStart = i == field.startIndex || !Self.isAlnum(field[i - 1])
+            if atWordStart, b == 0x41 || b == 0x42 || b == 0x59 {
+                var j = i + 1
+                while j < field.endIndex, field[j] >= 0x30 && field[j] <= 0x39 { j += 1 }
+                if j - i >= 2, j - i <= 5, j == field.endIndex || !Self.isAlnum(field[j]),
+                    let code = BaselCode(String(decoding: field[i..<j], as: UTF8.self).uppercased())
+                {
+                    for item in engine.byBasel[code.text] ?? [] { add(item, .certain, basis, .baselCode, i, j) }
+                }
+                i = j
+                continue
+            }
+            i += 1
+        }
+    }
+
+    @inline(__always) static func isAlnum(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A)
+    }
+
+    mutating func add(
+        _ item: Int32, _ certainty: Certainty, _ basis: Basis, _ match: MatchKind, _ start: Int, _ end: Int,
+        explanation: String? = nil
+    ) {
+        candidates.append(
+            Candidate(
+                key: item, certainty: certainty, basis: basis, match: match, start: start, end: end,
+                explanation: explanation))
+    }
+
+    /// Decides what a name found in the text is worth, given the words around it.
+    mutating func weigh(
+        _ m: PhraseIndex.Match, tokens: [ByteTokenizer.Token], masks: [UInt8], base: Int, basis: Basis
+    ) {
+        let item = Int32(m.item)
+        let f = facts[m.item]
+        guard f.controlled else { return }
+        let rules = engine.context
+        let last = m.firstToken + m.tokenCount - 1
+        if Self.mayBeOrdinary(masks, m.firstToken, last), rules.isOrdinaryUse(tokens, first: m.firstToken, last: last) {
+            return
+        }
+        let fieldCues = ContextRules.Cue(rawValue: masks.reduce(0, |))
+        let phrase = engine.phrases.phrases[m.phrase]
+        let single = m.tokenCount == 1
+        let scientific = m.kind == .name || m.kind == .synonym
+        let certainty: Certainty
+        switch f.regime {
+        case .basel:
+            // The Basel Convention covers wastes: the line must say waste, and not "new". A lone constituent
+            // ("lead", "cadmium") or an Annex IX (list B) entry is only worth a look.
+            guard (wasteContext || basis == .species) && !notWaste else { return }
+            let listings = engine.reference.items[m.item].listings
+            if listings.contains(where: { $0.list == "Annex III" }) { return }
+            certainty = single || listings.contains { $0.list == "Annex IX" } ? .possible : .likely
+        case .cites where f.isTaxon:
+            if !scientific || single, fieldCues.contains(.imitation) { return }
+            let otherGoods = subheading >= 0 && !wildlifeHS
+            if scientific {
+                certainty = single ? (otherGoods ? .possible : .likely) : .certain
+            } else if basis == .species {
+                certainty = .likely
+            } else if phrase.sharedBy >= 3 {
+                // "sharks", "rays", "coral": a group of which only some species are listed.
+                certainty = .possible
+            } else if single {
+                // A lone word ("tiger", "tunas", "Jaguar") needs a specimen word beside it ("tiger skins").
+                if ContextRules.near(masks, first: m.firstToken, last: last, .specimen) && !otherGoods {
+                    certainty = .likely
+                } else if m.kind == .tradeTerm && wildlifeHS {
+                    certainty = .likely
+                } else if wildlifeHS || citesCue {
+                    certainty = .possible
+                } else {
+                    return
+                }
+            } else {
+                certainty = otherGoods && !citesCue ? .possible : .likely
+            }
+        case .stockholm where engine.reference.items[m.item].listings.allSatisfy { $0.list == "Annex C" }:
+            // Unintentional by-products (dioxins, furans) are not traded as such.
+            certainty = .possible
+        case .cartagena:
+            // The crop's species name ("Zea mays") is not an LMO; the event, its identifier and trade names are.
+            if m.kind == .synonym, Self.isBinomial(engine.phrases.texts[m.phrase]) { return }
+            certainty = .likely
+        default:
+            guard f.isChemical else {
+                certainty = .likely
+                break
+            }
+            let length = m.end - m.start
+            switch m.kind {
+            case .name where !(single && length <= 5):
+                certainty = .certain
+            case .synonym where !(single && length < 9):
+                // Systematic names ("chlorodifluoromethane") are unambiguous.
+                certainty = .certain
+            case .tradeTerm:
+                certainty = .possible
+            default:
+                // Acronyms ("DDT", "PCB") and short trade names ("Counter", "Monitor") need chemical words around;
+                // codes with digits ("D136", "FX55") do not.
+                let hasDigit = record.bytes[(base + m.start)..<(base + m.end)].contains { $0 >= 0x30 && $0 <= 0x39 }
+                if single && !chemicalContext && !hasDigit { return }
+                certainty = .likely
+            }
+        }
+        add(item, certainty, basis, m.kind, base + m.start, base + m.end)
+    }
+
+    @inline(__always)
+    static func mayBeOrdinary(_ masks: [UInt8], _ first: Int, _ last: Int) -> Bool {
+        for k in first...last where masks[k] & ContextRules.Cue.ordinaryTrigger.rawValue != 0 { return true }
+        return false
+    }
+
+    /// "Zea mays": a capitalised word and a lower-case word.
+    static func isBinomial(_ text: String) -> Bool {
+        let words = text.split(separator: " ")
+        guard words.count == 2, let a = words[0].first, let b = words[1].first else { return false }
+        return a.isUppercase && b.isLowercase && words.allSatisfy { $0.allSatisfy(\.isLetter) }
+    }
+
+    /// Decides what a misspelt binomial or an unlisted species of a listed taxon is worth.
+    mutating func weigh(
+        _ hit: ScientificNameIndex.Hit, tokens: [ByteTokenizer.Token], masks: [UInt8], text: UnsafeBufferPointer<UInt8>,
+        base: Int, basis: Basis, matches: [PhraseIndex.Match]
+    ) {
+        guard facts[hit.item].controlled else { return }
+        let first = tokens.firstIndex { $0.start == hit.start } ?? 0
+        let last = tokens.lastIndex { $0.end == hit.end } ?? first
+        if Self.mayBeOrdinary(masks, first, last), engine.context.isOrdinaryUse(tokens, first: first, last: last) {
+            return
+        }
+        let item = engine.reference.items[hit.item]
+        let written = String(decoding: UnsafeBufferPointer(rebasing: text[hit.start..<hit.end]), as: UTF8.self)
+        if hit.inherited {
+            // The genus of an unlisted species: only where the second word reads like a Latin epithet.
+            let epithet = tokens[last]
+            guard Self.looksLikeEpithet(text, epithet.start, epithet.end) else { return }
+            // Already found by the genus or family name itself.
+            if matches.contains(where: { $0.item == hit.item }) { return }
+            add(
+                Int32(hit.item), .likely, basis, .higherTaxon, base + hit.start, base + hit.end,
+                explanation:
+                    "\(written) is not listed by name; its \(item.taxonomy?.rank.rawValue.lowercased() ?? "taxon") "
+                    + "\(item.names.preferred) is listed (\(item.listingSummary))")
+        } else {
+            add(
+                Int32(hit.item), .likely, basis, .typo, base + hit.start, base + hit.end,
+                explanation:
+                    "\"\(written)\" read as \(item.names.preferred) (\(hit.distance) edit\(hit.distance == 1 ? "" : "s"))"
+            )
+        }
+    }
+
+    static let notEpithets: Set<String> = [
+        "and", "the", "for", "with", "other", "others", "not", "neither", "nor", "whether", "including", "excluding",
+        "nes", "live", "fresh", "frozen", "dried", "whole", "parts", "products", "crushed", "ground", "seeds",
+        "plants", "wood", "extract", "extracts", "powder", "oil", "leaves", "species", "spp", "var", "subsp",
+    ]
+
+    /// Letters only, at least four, and not a common English word of customs descriptions.
+    static func looksLikeEpithet(_ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        guard end - start >= 4 else { return false }
+        for k in start..<end where !ScientificNameIndex.isLetter(text[k]) { return false }
+        let word = String(decoding: UnsafeBufferPointer(rebasing: text[start..<end]), as: UTF8.self).lowercased()
+        return !notEpithets.contains(word)
+    }
+
+    /// What the HS code says by itself: a subheading that names a listed item, or that covers listed goods.
+    mutating func gatherHS() {
+        let field = record.slice(.hsCode)
+        let start = field.startIndex
+        let end = field.endIndex
+        var named = Set<Int32>()
+        let links = engine.linksByHS.range(UInt64(subheading))
+        let items = engine.byHS.range(UInt64(subheading))
+        if links.isEmpty && items.isEmpty { return }
+        for l in engine.linksByHS[UInt64(subheading)] {
+            let link = engine.reference.hsLinks[Int(l)]
+            switch link.coverage {
+            case .names:
+                for id in link.itemIDs {
+                    guard let i = engine.positions[id], facts[Int(i)].controlled, named.insert(i).inserted else {
+                        continue
+                    }
+                    add(
+                        i, .likely, .hsCode, .hsCode, start, end,
+                        explanation: "HS \(link.hs.formatted): \(link.description)")
+                }
+            case .covers, .possible:
+                if link.regimes.contains(where: { r in
+                    candidates.contains { facts[Int($0.key)].regime == r && $0.key >= 0 }
+                }) {
+                    continue
+                }
+                candidates.append(
+                    Candidate(
+                        key: -1 - l, certainty: .possible, basis: .hsCode, match: .hsHeading, start: start, end: end,
+                        explanation: link.note.map { "HS \(link.hs.formatted) (\(link.description)): \($0)" }
+                            ?? "HS \(link.hs.formatted): \(link.description)"))
+            }
+        }
+        // Items that carry this subheading as their own code: they agree with what the description found.
+        for i in engine.byHS[UInt64(subheading)] where facts[Int(i)].controlled {
+            for k in candidates.indices where candidates[k].key == i && candidates[k].basis != .hsCode {
+                if !candidates[k].corroboratedBy.contains(.hsCode) { candidates[k].corroboratedBy.append(.hsCode) }
+                if candidates[k].certainty == .likely { candidates[k].certainty = .certain }
+            }
+        }
+    }
+
+    /// A listed taxon that expressly excludes what the line names (e.g. a genus listing that excludes one species).
+    mutating func applyExclusions(_ scratch: ScreeningEngine.Scratch) {
+        var kept: [Candidate] = []
+        for c in candidates {
+            if c.key >= 0, let excluded = engine.exclusions[c.key],
+                let name = excluded.firstIndex(where: {
+                    Self.contains(scratch.description, $0) || Self.contains(scratch.species, $0)
+                })
+            {
+                let item = engine.reference.items[Int(c.key)]
+                let message = "\(item.excludes[name]) is excluded from the listing of \(item.names.preferred)"
+                if !flags.contains(where: { $0.message == message }) { flags.append(Flag(.excluded, message)) }
+                continue
+            }
+            kept.append(c)
+        }
+        candidates = kept
+    }
+
+    static func contains(_ tokens: [ByteTokenizer.Token], _ phrase: [UInt64]) -> Bool {
+        guard !phrase.isEmpty, tokens.count >= phrase.count else { return false }
+        outer: for i in 0...(tokens.count - phrase.count) {
+            for k in phrase.indices where tokens[i + k].hash != phrase[k] { continue outer }
+            return true
+        }
+        return false
+    }
+
+    /// A blend found on the line brings its controlled components (R-502: HCFC-22 and CFC-115).
+    mutating func addComponents() {
+        let current = candidates
+        for c in current where c.key >= 0 && c.via < 0 {
+            let item = engine.reference.items[Int(c.key)]
+            for component in item.composition {
+                guard let id = component.itemID, let i = engine.positions[id], facts[Int(i)].controlled else {
+                    continue
+                }
+                var derived = c
+                derived.key = i
+                derived.via = c.key
+                derived.corroboratedBy = []
+                derived.explanation =
+                    "component of \(item.names.preferred) (\(formatNumber(component.massPercent)) % by mass)"
+                candidates.append(derived)
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import GreenCustomsCore
+
+/// Screens declaration lines against every list of the reference set at once and explains each hit.
+///
+/// Build one engine per reference version (it indexes every name, identifier and HS code, about a quarter of a
+/// second with a full CITES list) and share it: `screen` is a pure function of the line and the reference set, safe
+/// to call from any number of threads. The same line and the same reference version always give the same
+/// result. Matching semantics are described in `Docs/screening.md`.
+public final class ScreeningEngine: Sendable {
+    public let reference: ReferenceSet
+    let phrases: PhraseIndex
+    let scientificNames: ScientificNameIndex
+    let context: ContextRules
+    let facts: [ItemFacts]
+    let byCAS: [String: [Int32]]
+    let byASHRAE: [String: [Int32]]
+    /// A designation without its letter suffix → the one item that extends it ("R509" → R-509A).
+    let ashraeExtensions: [String: Int32]
+    let byLMO: [String: [Int32]]
+    let byBasel: [String: [Int32]]
+    /// HS subheading (6 digits, as a number) → items that carry it.
+    let byHS: HashPostings
+    /// HS subheading → links of the interconnection table.
+    let linksByHS: HashPostings
+    let countries: [String: Int]
+    /// The requirements of each distinct listing (regime and list).
+    let requirementGroups: [[Requirement]]
+    /// Items with exclusions → the excluded names as token hashes.
+    let exclusions: [Int32: [[UInt64]]]
+    /// Item id → position.
+    let positions: [String: Int32]
+    /// The reference version as a JSON string literal, written on every output line.
+    let escapedVersion: [UInt8]
+
+    /// What the engine needs of an item in the hot path, computed once.
+    struct ItemFacts: Sendable {
+        var regime: Regime
+        var controlled: Bool
+        var isTaxon: Bool
+        var isChemical: Bool
+        var isWaste: Bool
+        /// HS subheadings as numbers.
+        var subheadings: [Int32]
+        /// Indexes into `requirementGroups`, one per listing.
+        var requirementGroups: [Int32]
+    }
+
+    public init(reference: ReferenceSet) {
+        self.reference = reference
+        escapedVersion = {
+            var out: [UInt8] = []
+            ResultWriter.string(reference.version, into: &out)
+            return out
+        }()
+        // The phrase index and the name index are the expensive parts: build them side by side.
+        (phrases, scientificNames) = Parallel.pair(
+            { PhraseIndex(reference: reference) }, { ScientificNameIndex(reference: reference) })
+        context = ContextRules()
+        var facts: [ItemFacts] = []
+        var byCAS: [String: [Int32]] = [:]
+        var byASHRAE: [String: [Int32]] = [:]
+        var byLMO: [String: [Int32]] = [:]
+        var byBasel: [String: [Int32]] = [:]
+        var byHS: [(UInt64, Int32)] = []
+        var exclusions: [Int32: [[UInt64]]] = [:]
+        var positions: [String: Int32] = [:]
+        var groupIndex: [String: Int32] = [:]
+        var groupKeys: [(Regime, String)] = []
+        facts.reserveCapacity(reference.items.count)
+        for (index, item) in reference.items.enumerated() {
+            let i = Int32(index)
+            positions[item.id] = i
+            let subheadings = item.identifiers.hs.compactMap { Int32($0.subheading) }
+            var groups: [Int32] = []
+            for listing in item.listings {
+                let key = listing.regime.rawValue + "|" + listing.list
+                if let g = groupIndex[key] {
+                    groups.append(g)
+                } else {
+                    let g = Int32(groupKeys.count)
+                    groupIndex[key] = g
+                    groupKeys.append((listing.regime, listing.list))
+                    groups.append(g)
+                }
+            }
+            facts.append(
+                ItemFacts(
+                    regime: item.regime, controlled: item.controlled, isTaxon: item.taxonomy != nil,
+                    isChemical: [.substance, .mixture, .scheduledChemical, .family].contains(item.kind)
+                        && item.regime != .cites && item.regime != .basel && item.regime != .cartagena,
+                    isWaste: item.kind == .waste || item.regime == .basel, subheadings: subheadings,
+                    requirementGroups: groups))
+            for cas in item.identifiers.cas { byCAS[cas.text, default: []].append(i) }
+            if let a = item.identifiers.ashrae { byASHRAE[a.key, default: []].append(i) }
+            if let l = item.identifiers.lmo { byLMO[l.key, default: []].append(i) }
+            if let b = item.identifiers.basel { byBasel[b.text, default: []].append(i) }
+            for h in Set(subheadings).sorted() { byHS.append((UInt64(h), i)) }
+            if !item.excludes.isEmpty {
+                exclusions[i] = item.excludes.map { ByteTokenizer.tokens(Array($0.utf8)).map(\.hash) }
+            }
+        }
+        var linksByHS: [(UInt64, Int32)] = []
+        for (i, link) in reference.hsLinks.enumerated() {
+            if let h = UInt64(link.hs.subheading) { linksByHS.append((h, Int32(i))) }
+        }
+        requirementGroups = groupKeys.map { regime, list in
+            reference.requirements.filter {
+                $0.regime == regime && ($0.listing == "*" || Requirement.listing($0.listing, matches: list))
+            }
+        }
+        var extensions: [String: [Int32]] = [:]
+        for (key, items) in byASHRAE where key.last?.isLetter == true && key.count > 1 {
+            var base = key
+            while base.last?.isLetter == true { base.removeLast() }
+            if byASHRAE[base] == nil, base.count > 1 { extensions[base, default: []] += items }
+        }
+        ashraeExtensions = extensions.compactMapValues { $0.count == 1 ? $0[0] : nil }
+        var countries: [String: Int] = [:]
+        for (i, country) in reference.countries.enumerated() { countries[country.code.text] = i }
+        self.facts = facts
+        self.byCAS = byCAS
+        self.byASHRAE = byASHRAE
+        self.byLMO = byLMO
+        self.byBasel = byBasel
+        self.byHS = HashPostings(byHS)
+        self.linksByHS = HashPostings(linksByHS)
+        self.countries = countries
+        self.exclusions = exclusions
+        self.positions = positions
+    }
+
+    public var referenceVersion: String { reference.version }
+
+    /// Buffers reused from line to line by one thread.
+    public struct Scratch {
+        var description: [ByteTokenizer.Token] = []
+        var species: [ByteTokenizer.Token] = []
+        var descriptionMasks: [UInt8] = []
+        var speciesMasks: [UInt8] = []
+        var matches: [PhraseIndex.Match] = []
+        var hits: [ScientificNameIndex.Hit] = []
+        public init() {}
+    }
+
+    /// Screens one line.
+    public func screen(_ record: DeclarationRecord) -> ScreeningResult {
+        var scratch = Scratch()
+        return screen(record, scratch: &scratch)
+    }
+
+    /// Screens one line, reusing `scratch` (one per thread).
+    public func screen(_ record: DeclarationRecord, scratch: inout Scratch) -> ScreeningResult {
+        var line = LineScreening(engine: self, record: record)
+        record.bytes.withUnsafeBufferPointer { bytes in
+            line.run(bytes, scratch: &scratch)
+        }
+        return line.result()
+    }
+}

@@ -1,0 +1,279 @@
+import Foundation
+import GreenCustomsCore
+
+/// What a screening run did, for the summary on standard error or in `--summary FILE`.
+public struct ScreeningSummary: Sendable, Equatable {
+    /// Lines screened (results written).
+    public var lines = 0
+    /// Lines that could not be read and were skipped.
+    public var errors = 0
+    public var lanes: [Lane: Int] = [:]
+    /// Lines with a certain or likely finding, by regime.
+    public var hitsByRegime: [Regime: Int] = [:]
+    /// Lines with only possible findings.
+    public var possibleOnly = 0
+    public var flags: [String: Int] = [:]
+    /// Seconds from start to the engine being ready (reference loading and indexing), when the caller measured it.
+    public var startupSeconds: Double?
+    /// Seconds in all, start-up included when measured.
+    public var seconds = 0.0
+    public var referenceVersion = ""
+
+    mutating func add(_ r: ScreeningResult) {
+        lines += 1
+        lanes[r.lane, default: 0] += 1
+        var regimes = Set<Regime>()
+        for f in r.findings where f.certainty >= .likely { regimes.insert(f.regime) }
+        for regime in regimes { hitsByRegime[regime, default: 0] += 1 }
+        if regimes.isEmpty && !r.findings.isEmpty { possibleOnly += 1 }
+        for flag in r.flags { flags[flag.code.rawValue, default: 0] += 1 }
+    }
+
+    mutating func merge(_ other: ScreeningSummary) {
+        lines += other.lines
+        errors += other.errors
+        possibleOnly += other.possibleOnly
+        for (k, v) in other.lanes { lanes[k, default: 0] += v }
+        for (k, v) in other.hitsByRegime { hitsByRegime[k, default: 0] += v }
+        for (k, v) in other.flags { flags[k, default: 0] += v }
+    }
+
+    /// Lines per second.
+    public var throughput: Double { seconds > 0 ? Double(lines + errors) / seconds : 0 }
+
+    /// The summary for people, several lines.
+    public var text: String {
+        var s =
+            "screened \(lines) line(s), \(errors) unreadable line(s) skipped, in \(String(format: "%.2f", seconds)) s"
+        s += " (\(Int(throughput)) lines/s"
+        if let startupSeconds { s += "; start-up \(String(format: "%.2f", startupSeconds)) s" }
+        s += ")\n"
+        s +=
+            "lanes: " + Lane.allCases.reversed().map { "\($0.rawValue) \(lanes[$0] ?? 0)" }.joined(separator: ", ")
+            + "\n"
+        s += "lines with certain or likely findings, by regime: "
+        s += Regime.allCases.map { "\($0.rawValue) \(hitsByRegime[$0] ?? 0)" }.joined(separator: ", ") + "\n"
+        s += "lines with possible findings only: \(possibleOnly)\n"
+        if !flags.isEmpty {
+            s += "flags: " + flags.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            s += "\n"
+        }
+        s += "reference version: \(referenceVersion)\n"
+        return s
+    }
+
+    /// The summary as one JSON object, keys in a fixed order.
+    public var json: String {
+        func object(_ pairs: [(String, Int)]) -> String {
+            "{" + pairs.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+        }
+        var s = "{\"lines\":\(lines),\"errors\":\(errors),"
+        s += "\"lanes\":" + object(Lane.allCases.map { ($0.rawValue, lanes[$0] ?? 0) }) + ","
+        s += "\"hits_by_regime\":" + object(Regime.allCases.map { ($0.rawValue, hitsByRegime[$0] ?? 0) }) + ","
+        s += "\"possible_only\":\(possibleOnly),"
+        s += "\"flags\":" + object(flags.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }) + ","
+        s += "\"seconds\":\(String(format: "%.3f", seconds)),\"lines_per_second\":\(Int(throughput)),"
+        if let startupSeconds { s += "\"startup_seconds\":\(String(format: "%.3f", startupSeconds))," }
+        var version: [UInt8] = []
+        ResultWriter.string(referenceVersion, into: &version)
+        s += "\"reference_version\":" + String(decoding: version, as: UTF8.self) + "}"
+        return s
+    }
+}
+
+/// Screens a whole input on several threads: one reads and parses, the others screen and encode, and the results
+/// are written in input order, so the output is the same whatever the number of threads. Memory stays bounded: at
+/// most a few batches per thread are in flight.
+public struct BatchScreener: Sendable {
+    public let engine: ScreeningEngine
+    public let format: ResultFormat
+    public let threads: Int
+    public let batchSize: Int
+
+    public init(engine: ScreeningEngine, format: ResultFormat, threads: Int, batchSize: Int = 2048) {
+        self.engine = engine
+        self.format = format
+        self.threads = max(1, threads)
+        self.batchSize = max(1, batchSize)
+    }
+
+    /// Screens everything `source` holds. `write` gets output bytes in order; `reportError` gets each unreadable
+    /// line in order. Throws only when the input as a whole is unusable (cannot be read, no usable header).
+    public func run<Source: ByteSource & Sendable>(
+        _ source: Source, inputFormat: DeclarationReader<Source>.Format? = nil,
+        write: (UnsafeRawBufferPointer) -> Void, reportError: (DeclarationError) -> Void
+    ) throws(InputError) -> ScreeningSummary {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var reader = DeclarationReader(source: source, format: inputFormat)
+        // The first batch on this thread: a broken header fails before any thread starts.
+        let first = try reader.next(maximum: batchSize)
+        format.header.withUnsafeBytes { if !$0.isEmpty { write($0) } }
+        var summary = ScreeningSummary()
+        summary.referenceVersion = engine.reference.version
+        if threads == 1 || first.isEmpty {
+            var batch = first
+            var scratch = ScreeningEngine.Scratch()
+            while !batch.isEmpty {
+                let done = screen(batch, scratch: &scratch)
+                emit(done, summary: &summary, write: write, reportError: reportError)
+                batch = try reader.next(maximum: batchSize)
+            }
+        } else {
+            try runParallel(reader: reader, first: first, summary: &summary, write: write, reportError: reportError)
+        }
+        summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        return summary
+    }
+
+    /// A batch screened and encoded.
+    struct Done: Sendable {
+        var output: [UInt8]
+        var errors: [DeclarationError]
+        var summary: ScreeningSummary
+    }
+
+    func screen(_ batch: DeclarationReader<some ByteSource>.Batch, scratch: inout ScreeningEngine.Scratch) -> Done {
+        var out: [UInt8] = []
+        out.reserveCapacity(batch.records.count * 160)
+        var summary = ScreeningSummary()
+        for record in batch.records {
+            let result = engine.screen(record, scratch: &scratch)
+            summary.add(result)
+            format.write(result, into: &out)
+        }
+        summary.errors = batch.errors.count
+        return Done(output: out, errors: batch.errors, summary: summary)
+    }
+
+    func emit(
+        _ done: Done, summary: inout ScreeningSummary, write: (UnsafeRawBufferPointer) -> Void,
+        reportError: (DeclarationError) -> Void
+    ) {
+        for error in done.errors { reportError(error) }
+        done.output.withUnsafeBytes { if !$0.isEmpty { write($0) } }
+        summary.merge(done.summary)
+    }
+
+    func runParallel<Source: ByteSource & Sendable>(
+        reader: DeclarationReader<Source>, first: DeclarationReader<Source>.Batch, summary: inout ScreeningSummary,
+        write: (UnsafeRawBufferPointer) -> Void, reportError: (DeclarationError) -> Void
+    ) throws(InputError) {
+        let queue = WorkQueue<DeclarationReader<Source>.Batch, Done>(capacity: threads * 3)
+        queue.push(first)
+        let readerBox = ReaderBox(reader)
+        // The reading thread: parse ahead while the workers screen.
+        let readThread = Thread { [batchSize] in
+            while true {
+                do throws(InputError) {
+                    let batch = try readerBox.reader.next(maximum: batchSize)
+                    if batch.isEmpty { break }
+                    if !queue.push(batch) { break }
+                } catch {
+                    queue.fail(error)
+                    break
+                }
+            }
+            queue.finishInput()
+        }
+        readThread.stackSize = 1 << 20
+        readThread.start()
+        let engine = self
+        let workers = (0..<threads).map { _ in
+            let t = Thread {
+                var scratch = ScreeningEngine.Scratch()
+                while let (sequence, batch) = queue.take() {
+                    queue.put(sequence, engine.screen(batch, scratch: &scratch))
+                }
+            }
+            t.stackSize = 1 << 20
+            t.start()
+            return t
+        }
+        _ = workers
+        // This thread writes, in order.
+        while let done = queue.nextResult() {
+            emit(done, summary: &summary, write: write, reportError: reportError)
+        }
+        if let error = queue.failure { throw error }
+    }
+}
+
+/// Carries the reader to the reading thread (only that thread touches it after the hand-over).
+final class ReaderBox<Source: ByteSource>: @unchecked Sendable {
+    var reader: DeclarationReader<Source>
+    init(_ reader: DeclarationReader<Source>) { self.reader = reader }
+}
+
+/// Batches in, results out, in order, bounded: the reader blocks when `capacity` batches wait unscreened or
+/// unwritten, so memory does not grow with the input.
+final class WorkQueue<Input, Output>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var pending: [(Int, Input)] = []
+    private var pendingStart = 0
+    private var results: [Int: Output] = [:]
+    private var pushed = 0
+    private var written = 0
+    private var inputDone = false
+    private let capacity: Int
+    private(set) var failure: InputError?
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Adds a batch; blocks while too many are in flight.
+    @discardableResult
+    func push(_ input: Input) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while pushed - written >= capacity { condition.wait() }
+        pending.append((pushed, input))
+        pushed += 1
+        condition.broadcast()
+        return true
+    }
+
+    func finishInput() {
+        condition.lock()
+        inputDone = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func fail(_ error: InputError) {
+        condition.lock()
+        failure = error
+        condition.unlock()
+    }
+
+    /// The next batch to screen, or nil when the input is done.
+    func take() -> (Int, Input)? {
+        condition.lock()
+        defer { condition.unlock() }
+        while pendingStart == pending.count && !inputDone { condition.wait() }
+        guard pendingStart < pending.count else { return nil }
+        let item = pending[pendingStart]
+        pendingStart += 1
+        if pendingStart > 64 && pendingStart * 2 > pending.count {
+            pending.removeFirst(pendingStart)
+            pendingStart = 0
+        }
+        return item
+    }
+
+    func put(_ sequence: Int, _ output: Output) {
+        condition.lock()
+        results[sequence] = output
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next result in input order, or nil when all are written.
+    func nextResult() -> Output? {
+        condition.lock()
+        defer { condition.unlock() }
+        while results[written] == nil && !(inputDone && written == pushed) { condition.wait() }
+        guard let output = results.removeValue(forKey: written) else { return nil }
+        written += 1
+        condition.broadcast()
+        return output
+    }
+}

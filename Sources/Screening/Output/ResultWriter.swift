@@ -1,0 +1,184 @@
+import GreenCustomsCore
+
+/// Writes screening results as bytes, one result per line, the same bytes for the same result: JSON Lines for
+/// systems, CSV for spreadsheets, a plain table for people.
+///
+/// JSON Lines (keys always in this order; `explanation` and `corroborated_by` only when present):
+/// `{"line_id","lane","risk_score","findings":[{"regime","certainty","basis","item_id","item","listing","evidence",
+/// "match","corroborated_by","explanation","requirements"}],"flags":[{"code","message"}],"reference_version"}`
+public enum ResultFormat: String, Sendable, CaseIterable {
+    case jsonl, csv, table
+
+    /// What precedes the first result (the CSV header row, the table's column titles).
+    public var header: [UInt8] {
+        switch self {
+        case .jsonl: []
+        case .csv: Array("line_id,lane,risk_score,regimes,findings,flags\n".utf8)
+        case .table: Array("LINE         LANE    RISK  FINDINGS AND FLAGS\n".utf8)
+        }
+    }
+
+    public func write(_ result: ScreeningResult, into out: inout [UInt8]) {
+        switch self {
+        case .jsonl: ResultWriter.jsonLine(result, into: &out)
+        case .csv: ResultWriter.csvRow(result, into: &out)
+        case .table: ResultWriter.tableRows(result, into: &out)
+        }
+    }
+}
+
+enum ResultWriter {
+    static func jsonLine(_ r: ScreeningResult, into out: inout [UInt8]) {
+        out += #"{"line_id":"#.utf8
+        string(r.lineID, into: &out)
+        out += #","lane":""#.utf8
+        out += r.lane.rawValue.utf8
+        out += #"","risk_score":"#.utf8
+        out += String(r.riskScore).utf8
+        out += #","findings":["#.utf8
+        for (i, f) in r.findings.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            out += #"{"regime":""#.utf8
+            out += f.regime.rawValue.utf8
+            out += #"","certainty":""#.utf8
+            out += f.certainty.rawValue.utf8
+            out += #"","basis":""#.utf8
+            out += f.basis.rawValue.utf8
+            out += #"","item_id":"#.utf8
+            string(f.itemID, into: &out)
+            out += #","item":"#.utf8
+            string(f.item, into: &out)
+            out += #","listing":"#.utf8
+            string(f.listing, into: &out)
+            out += #","evidence":"#.utf8
+            string(f.evidence, into: &out)
+            out += #","match":""#.utf8
+            out += f.match.rawValue.utf8
+            out.append(0x22)
+            if !f.corroboratedBy.isEmpty {
+                out += #","corroborated_by":["#.utf8
+                out += f.corroboratedBy.map { "\"\($0.rawValue)\"" }.joined(separator: ",").utf8
+                out.append(0x5D)
+            }
+            if let e = f.explanation {
+                out += #","explanation":"#.utf8
+                string(e, into: &out)
+            }
+            out += #","requirements":["#.utf8
+            for (k, req) in f.requirements.enumerated() {
+                if k > 0 { out.append(0x2C) }
+                string(req, into: &out)
+            }
+            out += "]}".utf8
+        }
+        out += #"],"flags":["#.utf8
+        for (i, flag) in r.flags.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            out += #"{"code":""#.utf8
+            out += flag.code.rawValue.utf8
+            out += #"","message":"#.utf8
+            string(flag.message, into: &out)
+            out.append(0x7D)
+        }
+        out += #"],"reference_version":"#.utf8
+        string(r.referenceVersion, into: &out)
+        out += "}\n".utf8
+    }
+
+    /// A JSON string literal: quotes, backslashes and control characters escaped, everything else as UTF-8.
+    static func string(_ s: String, into out: inout [UInt8]) {
+        var s = s
+        let plain = s.withUTF8 { bytes -> Bool in
+            for b in bytes where b < 0x20 || b == 0x22 || b == 0x5C { return false }
+            out.append(0x22)
+            out.append(contentsOf: bytes)
+            out.append(0x22)
+            return true
+        }
+        if plain { return }
+        out.append(0x22)
+        for b in s.utf8 {
+            switch b {
+            case 0x22: out += [0x5C, 0x22]
+            case 0x5C: out += [0x5C, 0x5C]
+            case 0x0A: out += [0x5C, 0x6E]
+            case 0x0D: out += [0x5C, 0x72]
+            case 0x09: out += [0x5C, 0x74]
+            case 0x00..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out += [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]]
+            default: out.append(b)
+            }
+        }
+        out.append(0x22)
+    }
+
+    static func csvRow(_ r: ScreeningResult, into out: inout [UInt8]) {
+        csvField(r.lineID, into: &out)
+        out.append(0x2C)
+        out += r.lane.rawValue.utf8
+        out.append(0x2C)
+        out += String(r.riskScore).utf8
+        out.append(0x2C)
+        var regimes: [Regime] = []
+        for f in r.findings where !regimes.contains(f.regime) { regimes.append(f.regime) }
+        csvField(regimes.map(\.rawValue).joined(separator: ";"), into: &out)
+        out.append(0x2C)
+        csvField(
+            r.findings.map {
+                "\($0.regime.rawValue) \($0.certainty.rawValue) \($0.itemID) [\($0.listing)] \"\($0.evidence)\""
+            }
+            .joined(separator: " | "), into: &out)
+        out.append(0x2C)
+        csvField(r.flags.map { "\($0.code.rawValue): \($0.message)" }.joined(separator: " | "), into: &out)
+        out.append(0x0A)
+    }
+
+    /// A CSV field, quoted when it holds a comma, quote or line break. A leading `=`, `+`, `-` or `@` is prefixed
+    /// with an apostrophe, so a spreadsheet never runs a declaration's text as a formula.
+    static func csvField(_ s: String, into out: inout [UInt8]) {
+        var bytes = Array(s.utf8)
+        if let first = bytes.first, [0x3D, 0x2B, 0x2D, 0x40].contains(first) { bytes.insert(0x27, at: 0) }
+        let quote = bytes.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
+        if !quote {
+            out += bytes
+            return
+        }
+        out.append(0x22)
+        for b in bytes {
+            if b == 0x22 { out.append(0x22) }
+            out.append(b)
+        }
+        out.append(0x22)
+    }
+
+    static func tableRows(_ r: ScreeningResult, into out: inout [UInt8]) {
+        func pad(_ s: String, _ width: Int) -> String {
+            s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
+        }
+        var line = pad(r.lineID, 13) + pad(r.lane.rawValue.uppercased(), 8) + pad(String(r.riskScore), 6)
+        if r.findings.isEmpty && r.flags.isEmpty {
+            line += "-"
+        }
+        var rows = [line]
+        for f in r.findings {
+            var text =
+                "\(f.regime.rawValue) \(f.certainty.rawValue): \(f.item) [\(f.listing)] from \(f.basis.rawValue) \"\(f.evidence)\""
+            if let e = f.explanation { text += " (\(e))" }
+            rows.append(String(repeating: " ", count: 27) + text)
+            if !f.requirements.isEmpty {
+                rows.append(String(repeating: " ", count: 29) + "needs: " + f.requirements.joined(separator: "; "))
+            }
+        }
+        for flag in r.flags {
+            rows.append(String(repeating: " ", count: 27) + "! \(flag.code.rawValue): \(flag.message)")
+        }
+        if rows.count > 1 && rows[0].hasSuffix(" ") {
+            rows[0] += rows.remove(at: 1).drop { $0 == " " }
+        }
+        for row in rows {
+            out += row.utf8
+            out.append(0x0A)
+        }
+    }
+}
