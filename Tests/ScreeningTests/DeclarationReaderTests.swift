@@ -114,6 +114,8 @@ struct DeclarationReaderTests {
             {"line_id": "3", "description": }
             {"line_id": "4", "hs_code": "2903.71"} trailing
             {"line_id": "5", "cas_number": "75-45-6"}
+            {"description": "no line id"}
+            {"line_id": "8", "quantity": 3}
             """
         let (records, errors) = try Self.readAll(text, chunk: chunk)
         #expect(records.map { $0.string(.lineID) } == ["A1", "2", "5"])
@@ -122,7 +124,9 @@ struct DeclarationReaderTests {
         #expect(records[1].string(.permitRefs) == "P1;P2")
         #expect(!records[1].has(.origin))
         #expect(records.map(\.lineNumber) == [1, 3, 6])
-        #expect(errors.map(\.lineNumber) == [4, 5])
+        #expect(errors.map(\.lineNumber) == [4, 5, 7, 8])
+        #expect(errors[2].message == "line_id is missing")
+        #expect(errors[3].message == "has none of hs_code, description, cas_number, species")
     }
 
     @Test("Fuzz: no byte sequence traps, and every line is either a record or an error")

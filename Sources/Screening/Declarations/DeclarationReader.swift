@@ -358,7 +358,18 @@ public struct DeclarationReader<Source: ByteSource> {
             if parser.isBlank { continue }
             switch parser.parse() {
             case .success(let (bytes, ranges)):
-                return .record(DeclarationRecord(lineNumber: startLine, bytes: bytes, ranges: ranges))
+                let record = DeclarationRecord(lineNumber: startLine, bytes: bytes, ranges: ranges)
+                // A JSON line has no header to check once: each line must carry what a CSV header must name.
+                if !record.has(.lineID) {
+                    return .error(DeclarationError(lineNumber: startLine, message: "line_id is missing"))
+                }
+                if !DeclarationField.evidence.contains(where: record.has) {
+                    return .error(
+                        DeclarationError(
+                            lineNumber: startLine,
+                            message: "has none of " + DeclarationField.evidence.map(\.name).joined(separator: ", ")))
+                }
+                return .record(record)
             case .failure(let message):
                 return .error(DeclarationError(lineNumber: startLine, message: message.text))
             }

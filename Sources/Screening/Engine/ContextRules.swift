@@ -38,6 +38,10 @@ struct ContextRules: Sendable {
 
     /// Word hash → classes, in one table, so classifying a line costs one probe per word.
     private(set) var classes = TokenMasks()
+    /// Words that deny what follows them ("other than", "not containing", "excluding", "non-") and the word that
+    /// denies what precedes it ("CFC-free").
+    let negators: Set<UInt64>
+    let free: UInt64
 
     static func hashes(_ words: [String]) -> Set<UInt64> {
         Set(words.flatMap { ByteTokenizer.tokens(Array($0.utf8)).map(\.hash) })
@@ -92,7 +96,7 @@ struct ContextRules: Sendable {
             ], ["african", "faux", "imitation"]
         ),
         ("coral", ["colour", "color", "coloured", "colored", "pink", "red", "paint", "lipstick", "fleece"], []),
-        ("ray", [], ["x", "gamma", "uv", "ultraviolet", "cathode", "infrared", "alpha", "beta", "sun", "manta"]),
+        ("ray", [], ["x", "gamma", "uv", "ultraviolet", "cathode", "infrared", "alpha", "beta", "sun"]),
         ("caviar", ["substitute", "substitutes", "lumpfish"], ["substitute", "lumpfish", "imitation"]),
         ("musk", ["ketone", "xylene", "ambrette", "melon", "melons", "rose"], ["synthetic", "white"]),
         ("seal", ["ring", "rings", "kit", "kits", "gasket", "gaskets"], ["oil", "rubber", "shaft", "mechanical"]),
@@ -106,6 +110,8 @@ struct ContextRules: Sendable {
     ]
 
     init() {
+        negators = Self.hashes(["than", "not", "excluding", "except", "without", "non", "no", "sans", "sin", "hors"])
+        free = Self.hash("free")
         for (trigger, after, before) in Self.ordinaryUses {
             let use = OrdinaryUse(trigger: Self.hash(trigger), after: Self.hashes(after), before: Self.hashes(before))
             ordinary[use.trigger, default: []].append(use)
@@ -171,7 +177,7 @@ struct ContextRules: Sendable {
                 "offcuts", "cuttings", "shredded", "crushed", "trimmings", "déchets", "dechets", "desechos",
                 "residuos", "chatarra", "ferraille", "usagés", "usages", "usados", "contaminated",
             ])
-        mark(.notWaste, ["new", "unused", "brand", "virgin", "neuf", "neufs", "nuevo", "nuevos"])
+        mark(.notWaste, ["new", "unused", "virgin", "neuf", "neufs", "nuevo", "nuevos"])
         mark(
             .disposal,
             [
@@ -194,24 +200,24 @@ struct ContextRules: Sendable {
         return false
     }
 
-    /// Classifies every token of a line: `masks[i]` gets the classes of token `i`; returns their union.
-    @inline(__always)
-    func classify(_ tokens: [ByteTokenizer.Token], into masks: inout [UInt8]) -> Cue {
-        masks.removeAll(keepingCapacity: true)
-        var all: UInt8 = 0
-        for t in tokens {
-            let m = classes[t.hash]
-            masks.append(m)
-            all |= m
+    /// Whether the words before a match deny it ("other than parathion", "not containing asbestos", "excluding
+    /// DDT", "non-CFC") or the word after does ("CFC-free"). A denial reaches over a short list ("other than
+    /// parathion (ISO) and parathion-methyl").
+    func isNegated(_ tokens: [ByteTokenizer.Token], first: Int, last: Int) -> Bool {
+        if last + 1 < tokens.count, tokens[last + 1].hash == free { return true }
+        var k = first - 1
+        while k >= 0 && k >= first - 6 {
+            if negators.contains(tokens[k].hash) { return true }
+            k -= 1
         }
-        return Cue(rawValue: all)
+        return false
     }
 
     /// Whether a token within two words of `first…last` has `cue`.
     @inline(__always)
-    static func near(_ masks: [UInt8], first: Int, last: Int, _ cue: Cue) -> Bool {
+    static func near(_ masks: [UInt32], first: Int, last: Int, _ cue: Cue) -> Bool {
         for k in max(0, first - 2)..<min(masks.count, last + 3) where k < first || k > last {
-            if masks[k] & cue.rawValue != 0 { return true }
+            if masks[k] & UInt32(cue.rawValue) != 0 { return true }
         }
         return false
     }

@@ -40,6 +40,7 @@ extension LineScreening {
                 kept.corroboratedBy.append(other.basis)
                 if kept.certainty == .likely && other.certainty >= .likely { kept.certainty = .certain }
             }
+            kept.corroboratedBy.removeAll { $0 == kept.basis }
             existing = kept
             byKey[c.key] = existing
         }

@@ -12,12 +12,12 @@ extension LineScreening {
         "GB", "US", "BG", "HR", "CY", "MT", "RO", "LI",
     ]
 
-    /// The day Kigali's ban on HFC trade with States not party to the amendment takes effect (Art. 4 para. 2 sept).
+    /// The day Kigali's ban on HFC trade with States not party to the amendment takes effect (Montreal Protocol Art. 4 paras. 1 sept and 2 sept, added by the Kigali Amendment).
     static let kigaliTradeBan = CalendarDate(year: 2033, month: 1, day: 1)!
 
     /// Document kinds that a line should reference in `permit_refs`.
     static let permitKinds: Set<Requirement.Kind> = [
-        .licence, .permit, .certificate, .notificationAndConsent, .movementDocument, .endUseCertificate,
+        .licence, .permit, .certificate, .notificationAndConsent, .movementDocument,
     ]
 
     mutating func applyRules(_ merged: [Candidate]) {
@@ -33,10 +33,11 @@ extension LineScreening {
                 checkParties(item, listing, parties, date, &seenAgreements)
             }
             switch item.regime {
-            case .cites where item.listings.contains { $0.list == "Appendix I" }:
+            case .cites where item.listings.contains { Self.appendices($0.list).contains("I") }:
+                let split = item.listings.contains { Self.appendices($0.list).count > 1 }
                 add(
                     .citesAppendixI,
-                    "\(item.names.preferred) is in CITES Appendix I: trade for primarily commercial purposes is prohibited, and both an export and an import permit are required (Art. III)"
+                    "\(item.names.preferred) is in CITES Appendix I\(split ? " (some populations; the others in Appendix II)" : ""): trade for primarily commercial purposes is prohibited, and both an export and an import permit are required (Art. III)"
                 )
             case .basel where item.listings.contains { $0.list == "Annex VIII" || $0.list == "Annex I" }:
                 checkBan(item, parties, date)
@@ -50,7 +51,10 @@ extension LineScreening {
                 }
             default: break
             }
-            for r in requirements(item) where Self.permitKinds.contains(r.kind) {
+            // End-use certificates (CWC Schedule 3) and the exporter's certification (Stockholm) are needed only
+            // towards States not party, which the party rules flag themselves.
+            for r in requirements(item)
+            where Self.permitKinds.contains(r.kind) && !(item.regime == .stockholm && r.kind == .certificate) {
                 if !requiredDocuments.contains(r.document) { requiredDocuments.append(r.document) }
             }
         }
@@ -59,6 +63,12 @@ extension LineScreening {
             add(.missingPermit, "the line carries no permit reference, but needs: \(shown)")
         }
         checkCodes(acted)
+    }
+
+    /// "Appendix I/II" → ["I", "II"].
+    static func appendices(_ list: String) -> [Substring] {
+        guard list.hasPrefix("Appendix ") else { return [] }
+        return list.dropFirst("Appendix ".count).split(separator: "/")
     }
 
     mutating func add(_ code: Flag.Code, _ message: String) {
@@ -131,7 +141,7 @@ extension LineScreening {
                 if let date, date >= Self.kigaliTradeBan {
                     add(
                         .nonParty,
-                        "\(name) was not party to the Kigali Amendment\(when): HFC trade with it is banned from 2033 (Montreal Protocol Art. 4 para. 1 sept)"
+                        "\(name) was not party to the Kigali Amendment\(when): HFC trade with it is banned from 2033 (Montreal Protocol Art. 4 paras. 1 sept and 2 sept)"
                     )
                 } else {
                     add(
@@ -225,7 +235,8 @@ extension LineScreening {
         }
         if let cas = validCAS {
             let chemicals = named.filter { facts[Int($0.key)].isChemical }
-            let casItems = Set(engine.byCAS[cas.text] ?? [])
+            let casOwners = engine.byCAS[cas.text] ?? []
+            let casItems = Set(casOwners)
             for c in chemicals where !casItems.contains(c.key) {
                 let item = engine.reference.items[Int(c.key)]
                 guard !item.identifiers.cas.isEmpty, !item.identifiers.cas.contains(cas) else { continue }
@@ -235,7 +246,8 @@ extension LineScreening {
                 }) {
                     continue
                 }
-                let owner = casItems.first.map { " (that is \(engine.reference.items[Int($0)].names.preferred))" } ?? ""
+                let owner =
+                    casOwners.min().map { " (that is \(engine.reference.items[Int($0)].names.preferred))" } ?? ""
                 add(
                     .casMismatch,
                     "CAS \(cas.text)\(owner) is not the CAS number of \(item.names.preferred) (\(item.identifiers.cas.map(\.text).joined(separator: ", ")))"

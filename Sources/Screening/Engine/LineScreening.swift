@@ -7,7 +7,7 @@ struct LineScreening {
     let record: DeclarationRecord
 
     struct Candidate {
-        /// An item position, or for an HS subheading with many items, `-subheading`.
+        /// An item position, or for an HS link without an item, `-1 - link index`.
         var key: Int32
         var certainty: Certainty
         var basis: Basis
@@ -62,9 +62,17 @@ struct LineScreening {
             ByteTokenizer.tokenize(
                 UnsafeBufferPointer(rebasing: bytes[species.startIndex..<species.endIndex]), into: &scratch.species)
         }
-        let rules = engine.context
-        cues = rules.classify(scratch.description, into: &scratch.descriptionMasks)
-        _ = rules.classify(scratch.species, into: &scratch.speciesMasks)
+        if !description.isEmpty {
+            cues = engine.classify(
+                scratch.description,
+                text: UnsafeBufferPointer(rebasing: bytes[description.startIndex..<description.endIndex]),
+                into: &scratch.descriptionMasks, cache: &scratch.cache)
+        }
+        if !species.isEmpty {
+            _ = engine.classify(
+                scratch.species, text: UnsafeBufferPointer(rebasing: bytes[species.startIndex..<species.endIndex]),
+                into: &scratch.speciesMasks, cache: &scratch.cache)
+        }
         let chapter = subheading >= 0 ? Int(subheading / 10_000) : -1
         chemicalContext = Self.chemicalChapters.contains(chapter) || cues.contains(.chemical)
         wildlifeHS = Self.wildlifeChapters.contains(chapter)
@@ -129,10 +137,9 @@ struct LineScreening {
                         end: field.endIndex))
             }
         } catch {
-            flags.append(
-                Flag(
-                    .invalidCAS,
-                    "cas_number \"\(text)\": \(error.description); check the number on the label and the documents"))
+            add(
+                .invalidCAS,
+                "cas_number \"\(text)\": \(error.description); check the number on the label and the documents")
         }
     }
 
@@ -148,26 +155,28 @@ struct LineScreening {
 
     /// Identifiers, names and misspelt scientific names in one free-text field.
     mutating func gather(
-        _ bytes: UnsafeBufferPointer<UInt8>, field: ArraySlice<UInt8>, tokens: [ByteTokenizer.Token], masks: [UInt8],
+        _ bytes: UnsafeBufferPointer<UInt8>, field: ArraySlice<UInt8>, tokens: [ByteTokenizer.Token], masks: [UInt32],
         basis: Basis, scratch: inout ScreeningEngine.Scratch
     ) {
         let base = field.startIndex
         if field.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) { gatherIdentifiers(field, basis: basis) }
         scratch.matches.removeAll(keepingCapacity: true)
-        engine.phrases.forEachMatch(in: tokens) { scratch.matches.append($0) }
+        engine.phrases.forEachMatch(in: tokens, facts: masks) { scratch.matches.append($0) }
         let matches = PhraseIndex.longest(scratch.matches)
         for m in matches {
             weigh(m, tokens: tokens, masks: masks, base: base, basis: basis)
         }
         // Tokens inside a name of two or more words are settled; the rest may hold a misspelt binomial.
-        var covered: UInt64 = 0
+        scratch.covered.removeAll(keepingCapacity: true)
+        scratch.covered.append(contentsOf: repeatElement(false, count: tokens.count))
         for m in matches where m.tokenCount > 1 {
-            for k in m.firstToken..<min(m.firstToken + m.tokenCount, 64) { covered |= 1 << UInt64(k) }
+            for k in m.firstToken..<(m.firstToken + m.tokenCount) { scratch.covered[k] = true }
         }
+        let covered = scratch.covered
         scratch.hits.removeAll(keepingCapacity: true)
         let text = UnsafeBufferPointer(rebasing: bytes[field.startIndex..<field.endIndex])
         engine.scientificNames.scan(
-            text, tokens: tokens, covered: { $0 < 64 && covered & (1 << UInt64($0)) != 0 }, into: &scratch.hits)
+            text, tokens: tokens, facts: masks, covered: { covered[$0] }, into: &scratch.hits)
         for hit in scratch.hits {
             weigh(hit, tokens: tokens, masks: masks, text: text, base: base, basis: basis, matches: matches)
         }
@@ -181,8 +190,7 @@ struct LineScreening {
             switch found.kind {
             case .cas(let text, let valid):
                 if !valid {
-                    flags.append(
-                        Flag(.invalidCAS, "\(basis.rawValue) mentions CAS \(text), whose check digit is wrong"))
+                    add(.invalidCAS, "\(basis.rawValue) mentions CAS \(text), whose check digit is wrong")
                     continue
                 }
                 for i in engine.byCAS[text] ?? [] where facts[Int(i)].controlled {
@@ -207,7 +215,7 @@ struct LineScreening {
             }
         }
         // Basel codes ("A1180", "Y46") count where the line speaks of waste.
-        guard wasteContext || basis == .species else { return }
+        guard wasteContext && !notWaste else { return }
         var i = field.startIndex
         while i < field.endIndex {
             let b = field[i] & ~0x20
@@ -218,7 +226,9 @@ struct LineScreening {
                 if j - i >= 2, j - i <= 5, j == field.endIndex || !Self.isAlnum(field[j]),
                     let code = BaselCode(String(decoding: field[i..<j], as: UTF8.self).uppercased())
                 {
-                    for item in engine.byBasel[code.text] ?? [] { add(item, .certain, basis, .baselCode, i, j) }
+                    for item in engine.byBasel[code.text] ?? [] where facts[Int(item)].controlled {
+                        add(item, .certain, basis, .baselCode, i, j)
+                    }
                 }
                 i = j
                 continue
@@ -243,7 +253,7 @@ struct LineScreening {
 
     /// Decides what a name found in the text is worth, given the words around it.
     mutating func weigh(
-        _ m: PhraseIndex.Match, tokens: [ByteTokenizer.Token], masks: [UInt8], base: Int, basis: Basis
+        _ m: PhraseIndex.Match, tokens: [ByteTokenizer.Token], masks: [UInt32], base: Int, basis: Basis
     ) {
         let item = Int32(m.item)
         let f = facts[m.item]
@@ -253,7 +263,8 @@ struct LineScreening {
         if Self.mayBeOrdinary(masks, m.firstToken, last), rules.isOrdinaryUse(tokens, first: m.firstToken, last: last) {
             return
         }
-        let fieldCues = ContextRules.Cue(rawValue: masks.reduce(0, |))
+        if rules.isNegated(tokens, first: m.firstToken, last: last) { return }
+        let fieldCues = ContextRules.Cue(rawValue: UInt8(masks.reduce(0, |) & TokenFacts.cueMask))
         let phrase = engine.phrases.phrases[m.phrase]
         let single = m.tokenCount == 1
         let scientific = m.kind == .name || m.kind == .synonym
@@ -262,7 +273,7 @@ struct LineScreening {
         case .basel:
             // The Basel Convention covers wastes: the line must say waste, and not "new". A lone constituent
             // ("lead", "cadmium") or an Annex IX (list B) entry is only worth a look.
-            guard (wasteContext || basis == .species) && !notWaste else { return }
+            guard wasteContext && !notWaste else { return }
             let listings = engine.reference.items[m.item].listings
             if listings.contains(where: { $0.list == "Annex III" }) { return }
             certainty = single || listings.contains { $0.list == "Annex IX" } ? .possible : .likely
@@ -296,14 +307,26 @@ struct LineScreening {
         case .cartagena:
             // The crop's species name ("Zea mays") is not an LMO; the event, its identifier and trade names are.
             if m.kind == .synonym, Self.isBinomial(engine.phrases.texts[m.phrase]) { return }
-            certainty = .likely
+            // "GM maize" names every maize event: worth a look, not a finding on each.
+            certainty = phrase.sharedBy >= 3 ? .possible : .likely
         default:
             guard f.isChemical else {
                 certainty = .likely
                 break
             }
             let length = m.end - m.start
+            // An acronym counts only with a capital ("TEA", "DDT", "MeBr"; not "tea") and among chemical words or
+            // with a digit ("FX55").
+            if single && length <= 5 && m.kind != .tradeName {
+                let written = record.bytes[(base + m.start)..<(base + m.end)]
+                let capital = written.contains { $0 >= 0x41 && $0 <= 0x5A }
+                let digit = written.contains { $0 >= 0x30 && $0 <= 0x39 }
+                guard capital, chemicalContext || digit else { return }
+            }
             switch m.kind {
+            case _ where phrase.sharedBy >= 3:
+                // "asbestos" names five listed forms and one that is not: worth a look.
+                certainty = .possible
             case .name where !(single && length <= 5):
                 certainty = .certain
             case .synonym where !(single && length < 9):
@@ -323,8 +346,8 @@ struct LineScreening {
     }
 
     @inline(__always)
-    static func mayBeOrdinary(_ masks: [UInt8], _ first: Int, _ last: Int) -> Bool {
-        for k in first...last where masks[k] & ContextRules.Cue.ordinaryTrigger.rawValue != 0 { return true }
+    static func mayBeOrdinary(_ masks: [UInt32], _ first: Int, _ last: Int) -> Bool {
+        for k in first...last where masks[k] & UInt32(ContextRules.Cue.ordinaryTrigger.rawValue) != 0 { return true }
         return false
     }
 
@@ -337,7 +360,8 @@ struct LineScreening {
 
     /// Decides what a misspelt binomial or an unlisted species of a listed taxon is worth.
     mutating func weigh(
-        _ hit: ScientificNameIndex.Hit, tokens: [ByteTokenizer.Token], masks: [UInt8], text: UnsafeBufferPointer<UInt8>,
+        _ hit: ScientificNameIndex.Hit, tokens: [ByteTokenizer.Token], masks: [UInt32],
+        text: UnsafeBufferPointer<UInt8>,
         base: Int, basis: Basis, matches: [PhraseIndex.Match]
     ) {
         guard facts[hit.item].controlled else { return }
@@ -346,6 +370,7 @@ struct LineScreening {
         if Self.mayBeOrdinary(masks, first, last), engine.context.isOrdinaryUse(tokens, first: first, last: last) {
             return
         }
+        if engine.context.isNegated(tokens, first: first, last: last) { return }
         let item = engine.reference.items[hit.item]
         let written = String(decoding: UnsafeBufferPointer(rebasing: text[hit.start..<hit.end]), as: UTF8.self)
         if hit.inherited {
@@ -394,24 +419,31 @@ struct LineScreening {
         for l in engine.linksByHS[UInt64(subheading)] {
             let link = engine.reference.hsLinks[Int(l)]
             switch link.coverage {
-            case .names:
-                for id in link.itemIDs {
-                    guard let i = engine.positions[id], facts[Int(i)].controlled, named.insert(i).inserted else {
-                        continue
+            case .names, .covers, .possible:
+                var resolved = false
+                if link.coverage == .names {
+                    for id in link.itemIDs {
+                        // An item the code names settles it, controlled or not (Basel list B wastes are not).
+                        guard let i = engine.positions[id] else { continue }
+                        resolved = true
+                        guard facts[Int(i)].controlled, named.insert(i).inserted else { continue }
+                        add(
+                            i, .likely, .hsCode, .hsCode, start, end,
+                            explanation: "HS \(link.hs.formatted): \(link.description)")
                     }
-                    add(
-                        i, .likely, .hsCode, .hsCode, start, end,
-                        explanation: "HS \(link.hs.formatted): \(link.description)")
                 }
-            case .covers, .possible:
+                if resolved { continue }
+                // The code alone (no item named, or only a heading that covers listed goods): one finding for the
+                // code, unless the line already found an item of the same regime.
                 if link.regimes.contains(where: { r in
-                    candidates.contains { facts[Int($0.key)].regime == r && $0.key >= 0 }
+                    candidates.contains { $0.key >= 0 && facts[Int($0.key)].regime == r }
                 }) {
                     continue
                 }
                 candidates.append(
                     Candidate(
-                        key: -1 - l, certainty: .possible, basis: .hsCode, match: .hsHeading, start: start, end: end,
+                        key: -1 - l, certainty: link.coverage == .names ? .likely : .possible, basis: .hsCode,
+                        match: .hsHeading, start: start, end: end,
                         explanation: link.note.map { "HS \(link.hs.formatted) (\(link.description)): \($0)" }
                             ?? "HS \(link.hs.formatted): \(link.description)"))
             }

@@ -135,11 +135,45 @@ public final class ScreeningEngine: Sendable {
     public struct Scratch {
         var description: [ByteTokenizer.Token] = []
         var species: [ByteTokenizer.Token] = []
-        var descriptionMasks: [UInt8] = []
-        var speciesMasks: [UInt8] = []
+        var descriptionMasks: [UInt32] = []
+        var speciesMasks: [UInt32] = []
+        var cache = TokenFactCache()
+        var covered: [Bool] = []
         var matches: [PhraseIndex.Match] = []
         var hits: [ScientificNameIndex.Hit] = []
         public init() {}
+    }
+
+    /// The facts of one word (see `TokenFacts`), from every table.
+    func facts(of token: ByteTokenizer.Token, in text: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        var f = UInt32(context.classes[token.hash])
+        if phrases.singleWord.contains(token.hash) { f |= TokenFacts.singleName }
+        if phrases.firstWords.contains(token.hash) { f |= TokenFacts.firstOfName }
+        guard !token.isNumber else { return f }
+        let names = scientificNames
+        if names.byGenus.contains(token.exactHash) { f |= TokenFacts.genus }
+        if names.byEpithet.contains(token.exactHash) { f |= TokenFacts.epithet }
+        if names.coveringTaxa.contains(token.exactHash) { f |= TokenFacts.coveredGenus }
+        if names.genusMinusLast.contains(token.exactHash) { f |= TokenFacts.genusMinusLast }
+        if names.byGenus.contains(token.exactHashButLast) { f |= TokenFacts.genusPlusOne }
+        if token.end - token.start >= 8, names.startsWithGenus(text, token) { f |= TokenFacts.startsWithGenus }
+        return f
+    }
+
+    /// Classifies the words of a field into `facts`; returns the union of their context classes.
+    @inline(__always)
+    func classify(
+        _ tokens: [ByteTokenizer.Token], text: UnsafeBufferPointer<UInt8>, into facts: inout [UInt32],
+        cache: inout TokenFactCache
+    ) -> ContextRules.Cue {
+        facts.removeAll(keepingCapacity: true)
+        var all: UInt32 = 0
+        for t in tokens {
+            let f = cache.facts(t.exactHash) { self.facts(of: t, in: text) }
+            facts.append(f)
+            all |= f
+        }
+        return ContextRules.Cue(rawValue: UInt8(all & TokenFacts.cueMask))
     }
 
     /// Screens one line.

@@ -30,10 +30,16 @@ public struct PhraseIndex: Sendable {
     /// The name of each phrase as written in the reference data.
     public private(set) var texts: [String] = []
     var tokenStore: [UInt64] = []
-    /// First-token hash → phrases starting with it.
-    var byFirstToken = HashPostings([])
+    /// One-word names by their word's hash.
+    var singleWord = HashPostings([])
+    /// Names of two or more words by the hash of their first two words, so a common first word ("cotton", "n")
+    /// costs nothing unless its successor also fits.
+    var byFirstTwo = HashPostings([])
+    /// The first words of names of two or more words (a set: the values are unused).
+    var firstWords = HashPostings([])
 
     public init(reference: ReferenceSet) {
+        var singles: [(UInt64, Int32)] = []
         var pairs: [(UInt64, Int32)] = []
         var seen = Set<PhraseKey>()
         func add(_ name: String, item: Int, kind: MatchKind) {
@@ -44,7 +50,11 @@ public struct PhraseIndex: Sendable {
                 let tokens = parsed.map(\.hash)
                 // A name written twice (a synonym equal to a common name) is one phrase, the stronger kind.
                 guard seen.insert(PhraseKey(tokens: tokens, item: item)).inserted else { continue }
-                pairs.append((first.hash, Int32(phrases.count)))
+                if tokens.count == 1 {
+                    singles.append((first.hash, Int32(phrases.count)))
+                } else {
+                    pairs.append((Self.pairKey(tokens[0], tokens[1]), Int32(phrases.count)))
+                }
                 phrases.append(
                     Phrase(
                         tokenStart: Int32(tokenStore.count), tokenCount: Int32(tokens.count), item: Int32(item),
@@ -72,7 +82,10 @@ public struct PhraseIndex: Sendable {
         for term in reference.tradeTerms {
             for id in term.itemIDs { if let i = positions[id] { add(term.term, item: i, kind: .tradeTerm) } }
         }
-        byFirstToken = HashPostings(pairs)
+        singleWord = HashPostings(singles)
+        byFirstTwo = HashPostings(pairs)
+        firstWords = HashPostings(
+            phrases.indices.filter { phrases[$0].tokenCount > 1 }.map { (tokenStore[Int(phrases[$0].tokenStart)], 0) })
         var sharing: [[UInt64]: Set<Int32>] = [:]
         for p in phrases.indices { sharing[Array(tokens(of: p)), default: []].insert(phrases[p].item) }
         for p in phrases.indices { phrases[p].sharedBy = Int32(sharing[Array(tokens(of: p))]!.count) }
@@ -129,27 +142,42 @@ public struct PhraseIndex: Sendable {
         return tokenStore[Int(p.tokenStart)..<Int(p.tokenStart + p.tokenCount)]
     }
 
-    public func candidateCount(_ hash: UInt64) -> Int { byFirstToken.range(hash).count }
-
-    /// Whether some name starts with the token `hash`.
     @inline(__always)
-    public func startsSomeName(_ hash: UInt64) -> Bool { byFirstToken.contains(hash) }
+    static func pairKey(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        (a &* 0x9E37_79B9_7F4A_7C15) ^ (b &+ 0x632B_E59B_D9B4_E019)
+    }
 
     /// Calls `body` for every name that occurs at a token of `tokens`, on word boundaries, in text order.
     @inline(__always)
-    func forEachMatch(in tokens: [ByteTokenizer.Token], _ body: (Match) -> Void) {
-        let table = byFirstToken
-        for i in tokens.indices {
-            let candidates = table.range(tokens[i].hash)
-            if candidates.isEmpty { continue }
+    /// `facts`, when given, are the words' `TokenFacts`: a word that starts no name costs no probe.
+    func forEachMatch(in tokens: [ByteTokenizer.Token], facts: [UInt32]? = nil, _ body: (Match) -> Void) {
+        let singles = singleWord
+        let pairs = byFirstTwo
+        let n = tokens.count
+        for i in 0..<n {
+            let h = tokens[i].hash
+            let f = facts?[i] ?? (TokenFacts.singleName | TokenFacts.firstOfName)
+            if f & TokenFacts.singleName != 0 {
+                for c in singles.range(h) {
+                    let id = singles.value(at: c)
+                    let phrase = phrases[Int(id)]
+                    body(
+                        Match(
+                            phrase: Int(id), item: Int(phrase.item), kind: phrase.kind, start: tokens[i].start,
+                            end: tokens[i].end, tokenCount: 1, firstToken: i))
+                }
+            }
+            guard i + 1 < n, f & TokenFacts.firstOfName != 0 else { continue }
+            let candidates = pairs.range(Self.pairKey(h, tokens[i + 1].hash))
             for c in candidates {
-                let id = table.value(at: c)
+                let id = pairs.value(at: c)
                 let phrase = phrases[Int(id)]
                 let count = Int(phrase.tokenCount)
-                guard i + count <= tokens.count else { continue }
-                var same = true
-                var k = 1
+                guard i + count <= n else { continue }
                 let base = Int(phrase.tokenStart)
+                // The key is a hash of two hashes: check both, then the rest.
+                var same = true
+                var k = 0
                 while k < count {
                     if tokens[i + k].hash != tokenStore[base + k] {
                         same = false

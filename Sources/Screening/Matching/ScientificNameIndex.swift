@@ -25,6 +25,8 @@ public struct ScientificNameIndex: Sendable {
     let byEpithet: HashPostings
     /// Genus (exact hash) → the listed taxa above species that cover it (the genus, its family, order, class).
     let coveringTaxa: HashPostings
+    /// Genera without their last letter (a set), for typos that moved the space.
+    let genusMinusLast: HashPostings
     /// The longest genus name, to bound the prefix search in run-together words.
     var longestGenus = 0
 
@@ -72,6 +74,12 @@ public struct ScientificNameIndex: Sendable {
             guard let listed = ranks.lazy.compactMap({ higher[$0] }).first else { continue }
             for item in listed { covering.append((ByteTokenizer.hash(Array(genus.utf8)[...]), item)) }
         }
+        var minusLast: [(UInt64, Int32)] = []
+        for s in species {
+            let g = letters[Int(s.genusStart)..<Int(s.genusEnd - 1)]
+            minusLast.append((ByteTokenizer.hash(g), 0))
+        }
+        genusMinusLast = HashPostings(minusLast)
         byGenus = HashPostings(genusPairs)
         byEpithet = HashPostings(epithetPairs)
         coveringTaxa = HashPostings(covering)
@@ -99,15 +107,36 @@ public struct ScientificNameIndex: Sendable {
     /// Looks for misspelt binomials and unlisted species of listed taxa in `text` (lower-cased on the fly), whose
     /// tokens are `tokens`. `covered(i)` says whether token `i` is already part of an exact name match.
     func scan(
-        _ text: UnsafeBufferPointer<UInt8>, tokens: [ByteTokenizer.Token], covered: (Int) -> Bool,
+        _ text: UnsafeBufferPointer<UInt8>, tokens: [ByteTokenizer.Token], facts: [UInt32], covered: (Int) -> Bool,
         into hits: inout [Hit]
     ) {
+        // Nothing on the line can start a binomial: the common case, decided from the words' facts alone.
+        let any = facts.reduce(0, |)
+        let useful =
+            TokenFacts.genus | TokenFacts.epithet | TokenFacts.coveredGenus | TokenFacts.genusMinusLast
+            | TokenFacts.genusPlusOne | TokenFacts.startsWithGenus
+        guard any & useful != 0 else { return }
         letters.withUnsafeBufferPointer { letters in
             species.withUnsafeBufferPointer { species in
                 let search = Search(index: self, letters: letters, species: species, text: text)
-                search.scan(tokens, covered: covered, into: &hits)
+                search.scan(tokens, facts: facts, covered: covered, into: &hits)
             }
         }
+    }
+
+    /// Whether a long word starts with a genus name (a run-together binomial is possible).
+    func startsWithGenus(_ text: UnsafeBufferPointer<UInt8>, _ t: ByteTokenizer.Token) -> Bool {
+        var h = ByteTokenizer.offsetBasis
+        let limit = min(t.end - 3, t.start + longestGenus)
+        var k = t.start
+        while k < limit {
+            let b = text[k]
+            guard Self.isLetter(b) else { return false }
+            h = (h ^ UInt64(b | 0x20)) &* ByteTokenizer.prime
+            k += 1
+            if k - t.start >= 3, byGenus.contains(h) { return true }
+        }
+        return false
     }
 
     @inline(__always) static func isLetter(_ b: UInt8) -> Bool { (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A }
@@ -127,18 +156,25 @@ public struct ScientificNameIndex: Sendable {
             UnsafeBufferPointer(rebasing: letters[Int(s.genusEnd)..<Int(s.epithetEnd)])
         }
 
-        func scan(_ tokens: [ByteTokenizer.Token], covered: (Int) -> Bool, into hits: inout [Hit]) {
+        func scan(_ tokens: [ByteTokenizer.Token], facts: [UInt32], covered: (Int) -> Bool, into hits: inout [Hit]) {
             let n = tokens.count
             var i = 0
             while i < n {
                 let t = tokens[i]
                 let length = t.end - t.start
+                let f = facts[i]
                 if t.isNumber || length < 3 || covered(i) {
                     i += 1
                     continue
                 }
-                let genusSpecies = index.byGenus.range(t.exactHash)
-                if i + 1 < n, !tokens[i + 1].isNumber, !covered(i + 1) {
+                let isGenus = f & TokenFacts.genus != 0
+                let genusSpecies = isGenus ? index.byGenus.range(t.exactHash) : 0..<0
+                let nextFacts = i + 1 < n ? facts[i + 1] : 0
+                let pairPossible =
+                    f
+                    & (TokenFacts.genus | TokenFacts.coveredGenus | TokenFacts.genusMinusLast | TokenFacts.genusPlusOne)
+                    != 0 || nextFacts & TokenFacts.epithet != 0
+                if pairPossible, i + 1 < n, !tokens[i + 1].isNumber, !covered(i + 1) {
                     let next = tokens[i + 1]
                     var hit: Hit?
                     if !genusSpecies.isEmpty {
@@ -149,10 +185,13 @@ public struct ScientificNameIndex: Sendable {
                                 genusSpecies, index.byGenus, word: next, genusPart: false, start: t.start, end: next.end
                             )
                         }
-                        if hit == nil { hit = inherited(genus: t, epithet: next) }
+                        if hit == nil, f & TokenFacts.coveredGenus != 0 { hit = inherited(genus: t, epithet: next) }
                     } else {
-                        if length >= 4 { hit = misspeltGenus(t, next) }
-                        if hit == nil { hit = inherited(genus: t, epithet: next) }
+                        if length >= 4, nextFacts & TokenFacts.epithet != 0 { hit = misspeltGenus(t, next) }
+                        if hit == nil, length >= 4, f & (TokenFacts.genusMinusLast | TokenFacts.genusPlusOne) != 0 {
+                            hit = movedSpace(t, next)
+                        }
+                        if hit == nil, f & TokenFacts.coveredGenus != 0 { hit = inherited(genus: t, epithet: next) }
                     }
                     if let hit {
                         hits.append(hit)
@@ -160,7 +199,9 @@ public struct ScientificNameIndex: Sendable {
                         continue
                     }
                 }
-                if genusSpecies.isEmpty, length >= 8, let hit = runTogether(t) { hits.append(hit) }
+                if genusSpecies.isEmpty, f & TokenFacts.startsWithGenus != 0, let hit = runTogether(t) {
+                    hits.append(hit)
+                }
                 i += 1
             }
         }
@@ -195,16 +236,12 @@ public struct ScientificNameIndex: Sendable {
         @inline(__always)
         func allowance(_ length: Int) -> Int { ScientificNameIndex.allowance(length) }
 
-        /// A binomial whose genus is misspelt, found by its epithet, or one whose space the typo moved.
+        /// A binomial whose genus is misspelt, found by its epithet.
         @inline(__always)
         func misspeltGenus(_ t: ByteTokenizer.Token, _ next: ByteTokenizer.Token) -> Hit? {
             let epithetSpecies = index.byEpithet.range(next.exactHash)
-            if !epithetSpecies.isEmpty,
-                let hit = best(epithetSpecies, index.byEpithet, word: t, genusPart: true, start: t.start, end: next.end)
-            {
-                return hit
-            }
-            return movedSpace(t, next)
+            guard !epithetSpecies.isEmpty else { return nil }
+            return best(epithetSpecies, index.byEpithet, word: t, genusPart: true, start: t.start, end: next.end)
         }
 
         /// "Xus yus" where Xus is a genus of a listed taxon but the species is not listed by name.
