@@ -10,6 +10,7 @@ extension LineScreening {
                 lineID: lineID, lineNumber: record.lineNumber, lane: .green, riskScore: 0, findings: [], flags: [],
                 referenceVersion: engine.reference.version)
         }
+        direction = Self.direction(record.slice(.direction))
         let merged = mergedCandidates()
         let findings = merged.map(finding)
         applyRules(merged)
@@ -76,26 +77,33 @@ extension LineScreening {
 
     func evidence(_ c: Candidate) -> String { String(decoding: record.bytes[c.start..<c.end], as: UTF8.self) }
 
+    func explanation(_ c: Candidate) -> String? {
+        guard c.link >= 0 else { return c.explanation }
+        let link = engine.reference.hsLinks[Int(c.link)]
+        if c.key < 0, let note = link.note { return "HS \(link.hs.formatted) (\(link.description)): \(note)" }
+        return "HS \(link.hs.formatted): \(link.description)"
+    }
+
     func finding(_ c: Candidate) -> Finding {
         if c.key < 0 {
             let link = engine.reference.hsLinks[Int(-1 - c.key)]
             return Finding(
                 regime: regime(c), certainty: c.certainty, basis: c.basis, itemID: id(c), item: link.description,
                 listing: "HS 2022 \(link.hs.formatted) (\(link.coverage.rawValue) listed goods)", evidence: evidence(c),
-                match: c.match, corroboratedBy: c.corroboratedBy, explanation: c.explanation,
+                match: c.match, corroboratedBy: c.corroboratedBy, explanation: explanation(c),
                 requirements: [])
         }
         let item = engine.reference.items[Int(c.key)]
         return Finding(
             regime: item.regime, certainty: c.certainty, basis: c.basis, itemID: item.id, item: item.names.preferred,
-            listing: item.listingSummary, evidence: evidence(c), match: c.match, corroboratedBy: c.corroboratedBy,
-            explanation: c.explanation, requirements: requirements(item).map(\.document))
+            listing: engine.listingSummaries[Int(c.key)], evidence: evidence(c), match: c.match,
+            corroboratedBy: c.corroboratedBy,
+            explanation: explanation(c), requirements: requirements(c.key).map(\.document))
     }
 
     /// The requirements of the item's listings for the line's direction (all directions when the line has none).
-    func requirements(_ item: ControlledItem) -> [Requirement] {
+    func requirements(_ position: Int32) -> [Requirement] {
         var out: [Requirement] = []
-        guard let position = engine.positions[item.id] else { return out }
         for g in facts[Int(position)].requirementGroups {
             for r in engine.requirementGroups[Int(g)]
             where direction == nil || r.direction == .any || r.direction == direction {

@@ -53,7 +53,7 @@ extension LineScreening {
             }
             // End-use certificates (CWC Schedule 3) and the exporter's certification (Stockholm) are needed only
             // towards States not party, which the party rules flag themselves.
-            for r in requirements(item)
+            for r in requirements(c.key)
             where Self.permitKinds.contains(r.kind) && !(item.regime == .stockholm && r.kind == .certificate) {
                 if !requiredDocuments.contains(r.document) { requiredDocuments.append(r.document) }
             }
@@ -75,10 +75,25 @@ extension LineScreening {
         if !flags.contains(where: { $0.code == code && $0.message == message }) { flags.append(Flag(code, message)) }
     }
 
+    /// The declaration date, read from `YYYY-MM-DD` bytes (a time after it is ignored).
     func declarationDate() -> CalendarDate? {
         let field = record.slice(.date)
-        guard !field.isEmpty else { return nil }
-        return CalendarDate(iso: String(decoding: field.prefix(10), as: UTF8.self))
+        guard field.count >= 10 else { return nil }
+        let b = Array(field.prefix(10))
+        guard b[4] == 0x2D, b[7] == 0x2D else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var n = 0
+            for k in range {
+                guard b[k] >= 0x30 && b[k] <= 0x39 else { return nil }
+                n = n * 10 + Int(b[k] - 0x30)
+            }
+            return n
+        }
+        guard let y = number(0..<4), let m = number(5..<7), let d = number(8..<10) else { return nil }
+        guard field.count == 10 || field[field.startIndex + 10] == 0x54 || field[field.startIndex + 10] == 0x20 else {
+            return nil
+        }
+        return CalendarDate(year: y, month: m, day: d)
     }
 
     /// The line's known countries (origin, destination), each once.

@@ -17,6 +17,8 @@ struct LineScreening {
         var explanation: String?
         /// The blend a component was found through.
         var via: Int32 = -1
+        /// The HS link that explains a finding from the HS code (its text is built only for findings).
+        var link: Int32 = -1
         var corroboratedBy: [Basis] = []
     }
 
@@ -48,7 +50,6 @@ struct LineScreening {
     mutating func run(_ bytes: UnsafeBufferPointer<UInt8>, scratch: inout ScreeningEngine.Scratch) {
         readHS(bytes)
         readCAS()
-        direction = Self.direction(record.slice(.direction))
         let description = record.slice(.description)
         let species = record.slice(.species)
         scratch.description.removeAll(keepingCapacity: true)
@@ -74,11 +75,13 @@ struct LineScreening {
                 into: &scratch.speciesMasks, cache: &scratch.cache)
         }
         let chapter = subheading >= 0 ? Int(subheading / 10_000) : -1
-        chemicalContext = Self.chemicalChapters.contains(chapter) || cues.contains(.chemical)
-        wildlifeHS = Self.wildlifeChapters.contains(chapter)
+        let chapters = engine.chapterClasses
+        let chapterClass = chapter >= 0 && chapter < chapters.count ? chapters[chapter] : 0
+        chemicalContext = chapterClass & ScreeningEngine.chemicalChapter != 0 || cues.contains(.chemical)
+        wildlifeHS = chapterClass & ScreeningEngine.wildlifeChapter != 0
         citesCue = cues.contains(.cites)
         wasteContext =
-            (subheading >= 0 && Self.wasteHeadings.contains(Int(subheading / 100))) || cues.contains(.waste)
+            (subheading >= 0 && engine.wasteHeadings.contains(UInt64(subheading / 100))) || cues.contains(.waste)
         notWaste = cues.contains(.notWaste)
 
         if !description.isEmpty {
@@ -143,13 +146,25 @@ struct LineScreening {
         }
     }
 
+    /// The line's direction, or nil when absent or unknown (read only for lines with findings).
     static func direction(_ field: ArraySlice<UInt8>) -> Direction? {
-        switch String(decoding: field, as: UTF8.self).lowercased() {
-        case "import", "im": .import
-        case "export", "ex": .export
-        case "transit": .transit
-        case "re-export", "reexport", "re_export": .reExport
-        default: nil
+        guard !field.isEmpty, field.count <= 9 else { return nil }
+        var word: UInt64 = 0
+        for b in field { word = word << 8 | UInt64(b >= 0x41 && b <= 0x5A ? b + 32 : b) }
+        func code(_ s: StaticString) -> UInt64 {
+            var w: UInt64 = 0
+            for k in 0..<s.utf8CodeUnitCount { w = w << 8 | UInt64(s.utf8Start[k]) }
+            return w
+        }
+        // Nine bytes overflow 64 bits: compare "re-export" and "re_export" by their last eight.
+        switch word {
+        case code("import"), code("im"): return .import
+        case code("export"), code("ex"): return .export
+        case code("transit"): return .transit
+        case code("reexport"): return .reExport
+        case code("e-export"), code("e_export"):
+            return field.count == 9 && (field.first! | 0x20) == 0x72 ? .reExport : nil
+        default: return nil
         }
     }
 
@@ -427,9 +442,10 @@ struct LineScreening {
                         guard let i = engine.positions[id] else { continue }
                         resolved = true
                         guard facts[Int(i)].controlled, named.insert(i).inserted else { continue }
-                        add(
-                            i, .likely, .hsCode, .hsCode, start, end,
-                            explanation: "HS \(link.hs.formatted): \(link.description)")
+                        candidates.append(
+                            Candidate(
+                                key: i, certainty: .likely, basis: .hsCode, match: .hsCode, start: start, end: end,
+                                link: l))
                     }
                 }
                 if resolved { continue }
@@ -443,9 +459,7 @@ struct LineScreening {
                 candidates.append(
                     Candidate(
                         key: -1 - l, certainty: link.coverage == .names ? .likely : .possible, basis: .hsCode,
-                        match: .hsHeading, start: start, end: end,
-                        explanation: link.note.map { "HS \(link.hs.formatted) (\(link.description)): \($0)" }
-                            ?? "HS \(link.hs.formatted): \(link.description)"))
+                        match: .hsHeading, start: start, end: end, link: l))
             }
         }
         // Items that carry this subheading as their own code: they agree with what the description found.

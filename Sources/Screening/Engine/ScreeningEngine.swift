@@ -29,6 +29,14 @@ public final class ScreeningEngine: Sendable {
     let exclusions: [Int32: [[UInt64]]]
     /// Item id → position.
     let positions: [String: Int32]
+    /// HS chapter (two digits) → whether listed chemicals or listed animals and plants are classified there.
+    let chapterClasses: [UInt8]
+    static let chemicalChapter: UInt8 = 1
+    static let wildlifeChapter: UInt8 = 2
+    /// HS headings of wastes and scrap (a set).
+    let wasteHeadings: HashPostings
+    /// Each item's listing as shown in findings (`ControlledItem.listingSummary`), computed once.
+    let listingSummaries: [String]
     /// The reference version as a JSON string literal, written on every output line.
     let escapedVersion: [UInt8]
 
@@ -47,6 +55,14 @@ public final class ScreeningEngine: Sendable {
 
     public init(reference: ReferenceSet) {
         self.reference = reference
+        var chapters = [UInt8](repeating: 0, count: 100)
+        for c in LineScreening.chemicalChapters { chapters[c] |= Self.chemicalChapter }
+        for c in LineScreening.wildlifeChapters { chapters[c] |= Self.wildlifeChapter }
+        chapterClasses = chapters
+        wasteHeadings = HashPostings(LineScreening.wasteHeadings.map { (UInt64($0), 0) })
+        listingSummaries = Parallel.mapChunks(count: reference.items.count, minimumChunk: 4_000) { range in
+            range.map { reference.items[$0].listingSummary }
+        }.flatMap { $0 }
         escapedVersion = {
             var out: [UInt8] = []
             ResultWriter.string(reference.version, into: &out)

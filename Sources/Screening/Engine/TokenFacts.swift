@@ -25,13 +25,13 @@ enum TokenFacts {
 /// A direct-mapped cache of word facts by the word's exact hash, one per thread (in `ScreeningEngine.Scratch`).
 /// Words of customs descriptions follow Zipf's law: a few thousand words make nearly all of them.
 struct TokenFactCache {
-    static let size = 8192
+    static let size = 16384
     private var keys = [UInt64](repeating: 0, count: TokenFactCache.size)
     private var values = [UInt32](repeating: 0, count: TokenFactCache.size)
 
     @inline(__always)
     mutating func facts(_ key: UInt64, compute: () -> UInt32) -> UInt32 {
-        let slot = Int(truncatingIfNeeded: key >> 51) & (Self.size - 1)
+        let slot = Int(truncatingIfNeeded: key >> 50) & (Self.size - 1)
         if keys[slot] == key { return values[slot] }
         let value = compute()
         keys[slot] = key

@@ -112,14 +112,22 @@ public enum ByteTokenizer {
             let b4 = UInt8(last >> 24 & 0xFF)
             guard length >= 4, b1 == 0x73 else { return h }
             if b2 == 0x73 || b2 == 0x75 || b2 == 0x69 { return h }  // -ss -us -is
-            if invariantHashes.contains(h) { return h }
+            if ByteTokenizer.isInvariant(h) { return h }
             if length > 4, b2 == 0x65, b3 == 0x69 { return (h3 ^ 0x79) &* prime }  // -ies → -y
             if length > 4, b2 == 0x65, b3 == 0x78 || (b3 == 0x68 && (b4 == 0x73 || b4 == 0x63)) { return h2 }
             return h1
         }
     }
 
-    static let invariantHashes: Set<UInt64> = Set(SearchText.invariant.map { hash(Array($0.utf8)[...]) })
+    /// The hashes of plural-looking words that are not plurals ("species", "gas"): a handful, compared one by one
+    /// (cheaper than hashing the hash into a `Set`).
+    static let invariantHashes: [UInt64] = SearchText.invariant.sorted().map { hash(Array($0.utf8)[...]) }
+
+    @inline(__always)
+    static func isInvariant(_ h: UInt64) -> Bool {
+        for k in invariantHashes where k == h { return true }
+        return false
+    }
 
     /// Folds the Latin-1 supplement (C3 xx) and common Latin Extended-A (C4/C5 xx) letters to one or two ASCII
     /// letters (the second 0 when there is one).

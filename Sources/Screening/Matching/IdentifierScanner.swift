@@ -47,6 +47,18 @@ public enum IdentifierScanner {
                 continue
             }
             if isLetter(bytes[i]) {
+                // Identifiers written with letters carry digits in the word or right after it ("R-22", "HCFC 22",
+                // "MON-ØØ81Ø-6"); other words are skipped whole.
+                var j = i
+                while j < n, isLetter(bytes[j]) { j += 1 }
+                let digitFollows =
+                    j < n
+                    && (isDigit(bytes[j]) || bytes[j] == 0x2D || bytes[j] >= 0x80
+                        || (bytes[j] == 0x20 && j + 1 < n && isDigit(bytes[j + 1])))
+                if !digitFollows {
+                    i = j
+                    continue
+                }
                 if let lmo = scanLMO(bytes, at: i) {
                     found.append(lmo)
                     i = lmo.end

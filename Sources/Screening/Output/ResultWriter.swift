@@ -28,59 +28,73 @@ public enum ResultFormat: String, Sendable, CaseIterable {
 }
 
 enum ResultWriter {
+    @inline(__always)
+    static func append(_ s: StaticString, _ out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    @inline(__always)
+    static func number(_ n: Int, _ out: inout [UInt8]) {
+        if n >= 0 && n < 10 {
+            out.append(0x30 + UInt8(n))
+        } else {
+            out += String(n).utf8
+        }
+    }
+
     static func jsonLine(_ r: ScreeningResult, into out: inout [UInt8]) {
-        out += #"{"line_id":"#.utf8
+        append(#"{"line_id":"#, &out)
         string(r.lineID, into: &out)
-        out += #","lane":""#.utf8
+        append(#","lane":""#, &out)
         out += r.lane.rawValue.utf8
-        out += #"","risk_score":"#.utf8
-        out += String(r.riskScore).utf8
-        out += #","findings":["#.utf8
+        append(#"","risk_score":"#, &out)
+        number(r.riskScore, &out)
+        append(#","findings":["#, &out)
         for (i, f) in r.findings.enumerated() {
             if i > 0 { out.append(0x2C) }
-            out += #"{"regime":""#.utf8
+            append(#"{"regime":""#, &out)
             out += f.regime.rawValue.utf8
-            out += #"","certainty":""#.utf8
+            append(#"","certainty":""#, &out)
             out += f.certainty.rawValue.utf8
-            out += #"","basis":""#.utf8
+            append(#"","basis":""#, &out)
             out += f.basis.rawValue.utf8
-            out += #"","item_id":"#.utf8
+            append(#"","item_id":"#, &out)
             string(f.itemID, into: &out)
-            out += #","item":"#.utf8
+            append(#","item":"#, &out)
             string(f.item, into: &out)
-            out += #","listing":"#.utf8
+            append(#","listing":"#, &out)
             string(f.listing, into: &out)
-            out += #","evidence":"#.utf8
+            append(#","evidence":"#, &out)
             string(f.evidence, into: &out)
-            out += #","match":""#.utf8
+            append(#","match":""#, &out)
             out += f.match.rawValue.utf8
             out.append(0x22)
             if !f.corroboratedBy.isEmpty {
-                out += #","corroborated_by":["#.utf8
+                append(#","corroborated_by":["#, &out)
                 out += f.corroboratedBy.map { "\"\($0.rawValue)\"" }.joined(separator: ",").utf8
                 out.append(0x5D)
             }
             if let e = f.explanation {
-                out += #","explanation":"#.utf8
+                append(#","explanation":"#, &out)
                 string(e, into: &out)
             }
-            out += #","requirements":["#.utf8
+            append(#","requirements":["#, &out)
             for (k, req) in f.requirements.enumerated() {
                 if k > 0 { out.append(0x2C) }
                 string(req, into: &out)
             }
             out += "]}".utf8
         }
-        out += #"],"flags":["#.utf8
+        append(#"],"flags":["#, &out)
         for (i, flag) in r.flags.enumerated() {
             if i > 0 { out.append(0x2C) }
-            out += #"{"code":""#.utf8
+            append(#"{"code":""#, &out)
             out += flag.code.rawValue.utf8
-            out += #"","message":"#.utf8
+            append(#"","message":"#, &out)
             string(flag.message, into: &out)
             out.append(0x7D)
         }
-        out += #"],"reference_version":"#.utf8
+        append(#"],"reference_version":"#, &out)
         string(r.referenceVersion, into: &out)
         out += "}\n".utf8
     }
@@ -118,7 +132,7 @@ enum ResultWriter {
         out.append(0x2C)
         out += r.lane.rawValue.utf8
         out.append(0x2C)
-        out += String(r.riskScore).utf8
+        number(r.riskScore, &out)
         out.append(0x2C)
         var regimes: [Regime] = []
         for f in r.findings where !regimes.contains(f.regime) { regimes.append(f.regime) }
