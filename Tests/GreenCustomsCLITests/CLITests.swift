@@ -67,6 +67,8 @@ struct CLITests {
                   lookup                  Find controlled items by name, trade name, CAS
                                           number, HS code, ASHRAE code, Basel code or LMO
                                           identifier.
+                  screen                  Screen a declaration file (CSV or JSON Lines) against
+                                          every list, one result per line.
                   reference               Check, import and list the reference data.
 
                   See 'greencustoms help <subcommand>' for detailed help.
@@ -193,5 +195,56 @@ struct CLITests {
         #expect(found.stdout.contains("\"id\" : \"cites:abeillia-abeillei\""))
         let check = try CLI.run(["reference", "check", "--database", db])
         #expect(check.status == 0, "\(check.stdout)")
+    }
+
+    @Test("screen: one result per line in order, unreadable lines reported with their number, a JSON summary")
+    func screenFile() throws {
+        let dir = try CLI.temporaryDirectory()
+        let input = dir.appendingPathComponent("lines.csv")
+        try Data(
+            """
+            line_id,date,direction,hs_code,description,origin,destination,permit_refs
+            A1,2026-03-01,import,2903.71,R-22 refrigerant 13.6 kg cylinders,CN,NG,
+            A2,2026-03-01,import,6109.10,"cotton t-shirts, knitted",CN,NG,
+            A3,2026-03-01,import,0101.21,"broken "quote,CN,NG,
+            A4,2026-03-01,export,,Python programming books,GB,US,
+
+            """.utf8
+        ).write(to: input)
+        let database = dir.appendingPathComponent("gc.sqlite").path
+        let summary = dir.appendingPathComponent("summary.json")
+        let result = try CLI.run([
+            "screen", input.path, "--database", database, "--format", "csv", "--summary", summary.path,
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = result.stdout.split(separator: "\n").map(String.init)
+        #expect(rows.count == 4)
+        #expect(rows[0] == "line_id,lane,risk_score,regimes,findings,flags")
+        #expect(rows[1].hasPrefix("A1,red,75,montreal,"))
+        #expect(rows[1].contains("montreal:hcfc-22"))
+        #expect(rows[2] == "A2,green,0,,,")
+        #expect(rows[3] == "A4,green,0,,,")
+        #expect(result.stderr.contains("line 4: field 5 has text after its closing quote"))
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: summary)) as? [String: Any]
+        #expect(json?["lines"] as? Int == 3)
+        #expect(json?["errors"] as? Int == 1)
+        #expect((json?["lanes"] as? [String: Int])?["red"] == 1)
+        #expect((json?["hits_by_regime"] as? [String: Int])?["montreal"] == 1)
+    }
+
+    @Test("screen: exit status 3 when the input cannot be read, 2 for a usage error")
+    func screenExitCodes() throws {
+        let dir = try CLI.temporaryDirectory()
+        let database = dir.appendingPathComponent("gc.sqlite").path
+        let missing = try CLI.run(["screen", dir.appendingPathComponent("none.csv").path, "--database", database])
+        #expect(missing.status == 3)
+        #expect(missing.stderr.contains("cannot be opened"))
+        let header = dir.appendingPathComponent("header.csv")
+        try Data("quantity,unit\n3,kg\n".utf8).write(to: header)
+        let noColumns = try CLI.run(["screen", header.path, "--database", database])
+        #expect(noColumns.status == 3)
+        #expect(noColumns.stderr.contains("the header lacks required column(s): line_id"))
+        let usage = try CLI.run(["screen", header.path, "--threads", "0"])
+        #expect(usage.status == 2)
     }
 }

@@ -49,6 +49,7 @@ public struct DeclarationReader<Source: ByteSource> {
             case .record(let record): batch.records.append(record)
             case .error(let error): batch.errors.append(error)
             case .end: return batch
+            case .header: continue  // only `readHeader` asks for one
             }
         }
         return batch
@@ -56,6 +57,8 @@ public struct DeclarationReader<Source: ByteSource> {
 
     enum Outcome {
         case record(DeclarationRecord)
+        /// The CSV header: its bytes and one range per column.
+        case header(bytes: [UInt8], columns: [Range<Int32>])
         case error(DeclarationError)
         case end
     }
@@ -99,10 +102,11 @@ public struct DeclarationReader<Source: ByteSource> {
         switch try parseCSV(keepAll: true) {
         case .end: throw InputError("the input is empty: a CSV file starts with a header row")
         case .error(let error): throw InputError("the header row is malformed (\(error.message))")
-        case .record(let header):
+        case .record: preconditionFailure("parseCSV(keepAll: true) returns the header")
+        case .header(let bytes, let ranges):
             var seen = Set<DeclarationField>()
-            for range in header.ranges {
-                let name = String(decoding: header.bytes[Int(range.lowerBound)..<Int(range.upperBound)], as: UTF8.self)
+            for range in ranges {
+                let name = String(decoding: bytes[Int(range.lowerBound)..<Int(range.upperBound)], as: UTF8.self)
                 let field = DeclarationField(columnName: name)
                 if let field, seen.contains(field) { throw InputError("the header names column \(field.name) twice") }
                 if let field { seen.insert(field) }
@@ -163,7 +167,7 @@ public struct DeclarationReader<Source: ByteSource> {
         while true {
             let result = scanCSVRecord(from: position, keepAll: keepAll)
             switch result {
-            case .complete(let bytes, let ranges, let end, let newlines, let fieldCount, let badField):
+            case .complete(let bytes, let ranges, let headerRanges, let end, let newlines, let fieldCount, let badField):
                 position = end
                 line += newlines
                 if let badField { return .error(DeclarationError(lineNumber: startLine, message: badField)) }
@@ -176,6 +180,7 @@ public struct DeclarationReader<Source: ByteSource> {
                 if !UTF8Validation.isValid(bytes) {
                     return .error(DeclarationError(lineNumber: startLine, message: "is not valid UTF-8"))
                 }
+                if keepAll { return .header(bytes: bytes, columns: headerRanges) }
                 return .record(DeclarationRecord(lineNumber: startLine, bytes: bytes, ranges: ranges))
             case .needMore:
                 if buffer.count - position > Self.maximumRecordBytes {
@@ -194,7 +199,8 @@ public struct DeclarationReader<Source: ByteSource> {
 
     enum Scan {
         case complete(
-            bytes: [UInt8], ranges: [Range<Int32>], end: Int, newlines: Int, fieldCount: Int, badField: String?)
+            bytes: [UInt8], ranges: FieldRanges, header: [Range<Int32>], end: Int, newlines: Int, fieldCount: Int,
+            badField: String?)
         case needMore
         case malformed(String)
     }
@@ -206,7 +212,7 @@ public struct DeclarationReader<Source: ByteSource> {
     /// are no closures or per-byte appends.
     func scanCSVRecord(from start: Int, keepAll: Bool) -> Scan {
         let columnCount = columns.count
-        var ranges = [Range<Int32>](repeating: 0..<0, count: keepAll ? 0 : DeclarationField.allCases.count)
+        var ranges = FieldRanges()
         var headerRanges: [Range<Int32>] = []
         var out: [UInt8] = []
         out.reserveCapacity(min(512, buffer.count - start))
@@ -292,7 +298,7 @@ public struct DeclarationReader<Source: ByteSource> {
                     keeping = keepAll || (fieldIndex < columnCount && columns[fieldIndex] != nil)
                     if c == 0x0A {
                         return .complete(
-                            bytes: out, ranges: keepAll ? headerRanges : ranges, end: i + 1, newlines: newlines + 1,
+                            bytes: out, ranges: ranges, header: headerRanges, end: i + 1, newlines: newlines + 1,
                             fieldCount: fieldIndex, badField: badField)
                     }
                     i += 1
@@ -325,7 +331,7 @@ public struct DeclarationReader<Source: ByteSource> {
                 ranges[field.rawValue] = Int32(fieldStart)..<Int32(out.count)
             }
             return .complete(
-                bytes: out, ranges: keepAll ? headerRanges : ranges, end: end, newlines: 0, fieldCount: fieldIndex + 1,
+                bytes: out, ranges: ranges, header: headerRanges, end: end, newlines: 0, fieldCount: fieldIndex + 1,
                 badField: badField)
         }
     }

@@ -37,16 +37,33 @@ public enum DeclarationField: Int, CaseIterable, Sendable {
     public static let evidence: [DeclarationField] = [.hsCode, .description, .casNumber, .species]
 }
 
+/// Where each known field lies in a record's bytes, inline (no allocation per record): start and end offsets by
+/// `DeclarationField.rawValue`; an absent field is `0..<0`.
+public struct FieldRanges: Sendable, Equatable {
+    var starts = SIMD16<Int32>()
+    var ends = SIMD16<Int32>()
+
+    public init() {}
+
+    public subscript(field: Int) -> Range<Int32> {
+        get { starts[field]..<ends[field] }
+        set {
+            starts[field] = newValue.lowerBound
+            ends[field] = newValue.upperBound
+        }
+    }
+}
+
 /// One declaration line as read: its UTF-8 bytes (unescaped) and where each known field lies in them. Kept as bytes
 /// so millions of lines can be screened without building strings.
 public struct DeclarationRecord: Sendable {
     /// The physical line of the input the record starts on (1 is the CSV header, or the first JSON line).
     public var lineNumber: Int
     public var bytes: [UInt8]
-    /// Start and end offsets in `bytes` of each field, by `DeclarationField.rawValue`; empty when absent.
-    var ranges: [Range<Int32>]
+    /// Where each field is in `bytes`.
+    var ranges: FieldRanges
 
-    public init(lineNumber: Int, bytes: [UInt8], ranges: [Range<Int32>]) {
+    public init(lineNumber: Int, bytes: [UInt8], ranges: FieldRanges) {
         self.lineNumber = lineNumber
         self.bytes = bytes
         self.ranges = ranges
@@ -55,7 +72,7 @@ public struct DeclarationRecord: Sendable {
     /// Builds a record from field values (tests, the API).
     public init(lineNumber: Int, fields: [DeclarationField: String]) {
         var bytes: [UInt8] = []
-        var ranges = [Range<Int32>](repeating: 0..<0, count: DeclarationField.allCases.count)
+        var ranges = FieldRanges()
         for field in DeclarationField.allCases {
             guard let value = fields[field] else { continue }
             let start = Int32(bytes.count)

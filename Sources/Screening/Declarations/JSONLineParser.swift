@@ -9,13 +9,16 @@ struct JSONLineParser {
     let bytes: [UInt8]
     var i: Int
     let end: Int
+    /// Where the line starts in `bytes` (the reader's buffer), for column numbers in messages.
+    let lineStart: Int
     var out: [UInt8] = []
-    var ranges = [Range<Int32>](repeating: 0..<0, count: DeclarationField.allCases.count)
+    var ranges = FieldRanges()
     var depth = 0
 
     init(bytes: [UInt8], start: Int, end: Int) {
         self.bytes = bytes
         self.i = start
+        self.lineStart = start
         self.end = end
     }
 
@@ -29,7 +32,7 @@ struct JSONLineParser {
         return true
     }
 
-    mutating func parse() -> Result<([UInt8], [Range<Int32>]), Failure> {
+    mutating func parse() -> Result<([UInt8], FieldRanges), Failure> {
         do {
             skipSpace()
             if end - i >= 3, bytes[i] == 0xEF, bytes[i + 1] == 0xBB, bytes[i + 2] == 0xBF { i += 3 }
@@ -84,7 +87,7 @@ struct JSONLineParser {
 
     mutating func expect(_ byte: UInt8, _ what: String) throws {
         guard i < end, bytes[i] == byte else {
-            throw Failure(text: "is not valid JSON: expected \(what) at column \(i + 1)")
+            throw Failure(text: "is not valid JSON: expected \(what) at column \(i - lineStart + 1)")
         }
         i += 1
     }

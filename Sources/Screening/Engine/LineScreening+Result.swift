@@ -79,9 +79,8 @@ extension LineScreening {
 
     func explanation(_ c: Candidate) -> String? {
         guard c.link >= 0 else { return c.explanation }
-        let link = engine.reference.hsLinks[Int(c.link)]
-        if c.key < 0, let note = link.note { return "HS \(link.hs.formatted) (\(link.description)): \(note)" }
-        return "HS \(link.hs.formatted): \(link.description)"
+        let texts = engine.linkTexts[Int(c.link)]
+        return c.key < 0 ? texts.withNote : texts.explanation
     }
 
     func finding(_ c: Candidate) -> Finding {
@@ -89,7 +88,7 @@ extension LineScreening {
             let link = engine.reference.hsLinks[Int(-1 - c.key)]
             return Finding(
                 regime: regime(c), certainty: c.certainty, basis: c.basis, itemID: id(c), item: link.description,
-                listing: "HS 2022 \(link.hs.formatted) (\(link.coverage.rawValue) listed goods)", evidence: evidence(c),
+                listing: engine.linkTexts[Int(-1 - c.key)].listing, evidence: evidence(c),
                 match: c.match, corroboratedBy: c.corroboratedBy, explanation: explanation(c),
                 requirements: [])
         }

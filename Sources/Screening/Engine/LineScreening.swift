@@ -35,6 +35,8 @@ struct LineScreening {
     var wildlifeHS = false
     var wasteContext = false
     var notWaste = false
+    /// Possible findings from names that many items share ("aloe" names dozens of species): at most three.
+    var sharedKept = 0
     /// The word classes of the description.
     var cues = ContextRules.Cue()
 
@@ -299,8 +301,11 @@ struct LineScreening {
                 certainty = single ? (otherGoods ? .possible : .likely) : .certain
             } else if basis == .species {
                 certainty = .likely
-            } else if phrase.sharedBy >= 3 {
-                // "sharks", "rays", "coral": a group of which only some species are listed.
+            } else if phrase.sharedBy > 3 {
+                // "sharks", "rays", "coral", "aloe": a group of which only some species are listed. (A name of up to
+                // three listed taxa, such as "rosewood", is weighed like any other.)
+                guard sharedKept < 3 else { return }
+                sharedKept += 1
                 certainty = .possible
             } else if single {
                 // A lone word ("tiger", "tunas", "Jaguar") needs a specimen word beside it ("tiger skins").
@@ -330,9 +335,12 @@ struct LineScreening {
                 break
             }
             let length = m.end - m.start
-            // An acronym counts only with a capital ("TEA", "DDT", "MeBr"; not "tea") and among chemical words or
-            // with a digit ("FX55").
-            if single && length <= 5 && m.kind != .tradeName {
+            // An acronym (a short name with two capitals: "TEA", "DDT", "MeBr", "VX") counts only written with a
+            // capital (not "tea") and among chemical words or with a digit ("FX55"). "Sarin" is a name, not one.
+            let acronym =
+                single && length <= 5 && m.kind != .tradeName
+                && engine.phrases.texts[m.phrase].utf8.filter({ $0 >= 0x41 && $0 <= 0x5A }).count >= 2
+            if acronym {
                 let written = record.bytes[(base + m.start)..<(base + m.end)]
                 let capital = written.contains { $0 >= 0x41 && $0 <= 0x5A }
                 let digit = written.contains { $0 >= 0x30 && $0 <= 0x39 }
@@ -342,7 +350,7 @@ struct LineScreening {
             case _ where phrase.sharedBy >= 3:
                 // "asbestos" names five listed forms and one that is not: worth a look.
                 certainty = .possible
-            case .name where !(single && length <= 5):
+            case .name where !acronym:
                 certainty = .certain
             case .synonym where !(single && length < 9):
                 // Systematic names ("chlorodifluoromethane") are unambiguous.
@@ -472,31 +480,45 @@ struct LineScreening {
     }
 
     /// A listed taxon that expressly excludes what the line names (e.g. a genus listing that excludes one species).
+    /// The text an exclusion names is settled for every item: "Aloe vera gel" is neither the genus Aloe nor any
+    /// species whose common name is "aloe".
     mutating func applyExclusions(_ scratch: ScreeningEngine.Scratch) {
-        var kept: [Candidate] = []
-        for c in candidates {
-            if c.key >= 0, let excluded = engine.exclusions[c.key],
-                let name = excluded.firstIndex(where: {
-                    Self.contains(scratch.description, $0) || Self.contains(scratch.species, $0)
-                })
-            {
-                let item = engine.reference.items[Int(c.key)]
-                let message = "\(item.excludes[name]) is excluded from the listing of \(item.names.preferred)"
-                if !flags.contains(where: { $0.message == message }) { flags.append(Flag(.excluded, message)) }
-                continue
+        var excludedSpans: [Range<Int>] = []
+        let fields = [
+            (scratch.description, record.slice(.description).startIndex),
+            (scratch.species, record.slice(.species).startIndex),
+        ]
+        for c in candidates where c.key >= 0 {
+            guard let excluded = engine.exclusions[c.key] else { continue }
+            for (n, name) in excluded.enumerated() {
+                for (tokens, base) in fields {
+                    guard let span = Self.find(tokens, name) else { continue }
+                    excludedSpans.append((base + span.lowerBound)..<(base + span.upperBound))
+                    let item = engine.reference.items[Int(c.key)]
+                    add(.excluded, "\(item.excludes[n]) is excluded from the listing of \(item.names.preferred)")
+                }
             }
-            kept.append(c)
         }
-        candidates = kept
+        if excludedSpans.isEmpty { return }
+        candidates.removeAll { c in
+            if c.key >= 0, let excluded = engine.exclusions[c.key],
+                excluded.contains(where: { Self.find(fields[0].0, $0) != nil || Self.find(fields[1].0, $0) != nil })
+            {
+                return true
+            }
+            return c.basis != .hsCode && c.basis != .casNumber
+                && excludedSpans.contains { $0.lowerBound < c.end && c.start < $0.upperBound }
+        }
     }
 
-    static func contains(_ tokens: [ByteTokenizer.Token], _ phrase: [UInt64]) -> Bool {
-        guard !phrase.isEmpty, tokens.count >= phrase.count else { return false }
+    /// The byte range (in the field) of the first occurrence of `phrase` among `tokens`.
+    static func find(_ tokens: [ByteTokenizer.Token], _ phrase: [UInt64]) -> Range<Int>? {
+        guard !phrase.isEmpty, tokens.count >= phrase.count else { return nil }
         outer: for i in 0...(tokens.count - phrase.count) {
             for k in phrase.indices where tokens[i + k].hash != phrase[k] { continue outer }
-            return true
+            return tokens[i].start..<tokens[i + phrase.count - 1].end
         }
-        return false
+        return nil
     }
 
     /// A blend found on the line brings its controlled components (R-502: HCFC-22 and CFC-115).

@@ -35,6 +35,8 @@ public final class ScreeningEngine: Sendable {
     static let wildlifeChapter: UInt8 = 2
     /// HS headings of wastes and scrap (a set).
     let wasteHeadings: HashPostings
+    /// Each HS link's texts for findings that rest on the code: (listing, explanation, explanation with the note).
+    let linkTexts: [(listing: String, explanation: String, withNote: String)]
     /// Each item's listing as shown in findings (`ControlledItem.listingSummary`), computed once.
     let listingSummaries: [String]
     /// The reference version as a JSON string literal, written on every output line.
@@ -60,6 +62,13 @@ public final class ScreeningEngine: Sendable {
         for c in LineScreening.wildlifeChapters { chapters[c] |= Self.wildlifeChapter }
         chapterClasses = chapters
         wasteHeadings = HashPostings(LineScreening.wasteHeadings.map { (UInt64($0), 0) })
+        linkTexts = reference.hsLinks.map { link in
+            let plain = "HS \(link.hs.formatted): \(link.description)"
+            return (
+                "HS 2022 \(link.hs.formatted) (\(link.coverage.rawValue) listed goods)", plain,
+                link.note.map { "HS \(link.hs.formatted) (\(link.description)): \($0)" } ?? plain
+            )
+        }
         listingSummaries = Parallel.mapChunks(count: reference.items.count, minimumChunk: 4_000) { range in
             range.map { reference.items[$0].listingSummary }
         }.flatMap { $0 }

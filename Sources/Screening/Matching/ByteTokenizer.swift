@@ -15,6 +15,9 @@ public enum ByteTokenizer {
         /// The hash before stemming, without the word's last byte (for typos across a space: "Pytho nregius").
         public var exactHashButLast: UInt64
         public var isNumber: Bool
+        /// Whether punctuation that ends a phrase (`,` `;` `:` `.` `(` `)` `/`) stands between this word and the one
+        /// before: a name does not run across it ("R-134a refrigerant, 12 cylinders" is not "Refrigerant 12").
+        public var afterBreak: Bool = false
     }
 
     /// The tokens of `bytes`, in order.
@@ -39,6 +42,8 @@ public enum ByteTokenizer {
     static func tokenize(_ buffer: UnsafeBufferPointer<UInt8>, into out: inout [Token]) {
         var start = -1
         var allDigits = true
+        var pendingBreak = false
+        var startBreak = false
         var word = WordHash()
         let n = buffer.count
         var i = 0
@@ -61,11 +66,26 @@ public enum ByteTokenizer {
                     c1 = b
                 }
             case 0x80...0xFF: c1 = b
+            case 0x2C, 0x2E:
+                // A decimal point or comma inside a number ("13.6", "1,1,1,2-") is part of it.
+                if allDigits && word.length > 0 && i + 1 < n && buffer[i + 1] >= 0x30 && buffer[i + 1] <= 0x39 {
+                    c1 = b
+                } else {
+                    letter = false
+                    pendingBreak = true
+                }
+            case 0x3B, 0x3A, 0x28, 0x29, 0x2F, 0x5B, 0x5D, 0x7C, 0x0A:
+                letter = false
+                pendingBreak = true
             default: letter = false
             }
             if letter {
-                if start < 0 { start = at }
-                if b < 0x30 || b > 0x39 { allDigits = false }
+                if start < 0 {
+                    start = at
+                    startBreak = pendingBreak
+                    pendingBreak = false
+                }
+                if (b < 0x30 || b > 0x39) && b != 0x2C && b != 0x2E { allDigits = false }
                 word.push(c1)
                 if c2 != 0 { word.push(c2) }
             } else {
@@ -74,7 +94,7 @@ public enum ByteTokenizer {
                     out.append(
                         Token(
                             start: start, end: i, hash: stemmed, exactHash: word.h, exactHashButLast: word.h1,
-                            isNumber: allDigits))
+                            isNumber: allDigits, afterBreak: startBreak))
                 }
                 start = -1
                 allDigits = true

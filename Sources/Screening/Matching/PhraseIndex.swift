@@ -12,6 +12,8 @@ public struct PhraseIndex: Sendable {
         public var kind: MatchKind
         /// How many items share this exact name (a trade term such as "sharks" names several taxa).
         public var sharedBy: Int32
+        /// Bit k: the name has punctuation before its word k (the text may have it there, nowhere else).
+        var breaks: UInt32 = 0
     }
 
     /// A name found in a text: which phrase, and the byte range of the text it covers.
@@ -58,13 +60,19 @@ public struct PhraseIndex: Sendable {
                 phrases.append(
                     Phrase(
                         tokenStart: Int32(tokenStore.count), tokenCount: Int32(tokens.count), item: Int32(item),
-                        kind: kind, sharedBy: 1))
+                        kind: kind, sharedBy: 1,
+                        breaks: parsed.prefix(32).enumerated().reduce(0) {
+                            $0 | ($1.element.afterBreak ? 1 << UInt32($1.offset) : 0)
+                        }))
                 texts.append(name)
                 tokenStore += tokens
             }
         }
         for (i, item) in reference.items.enumerated() {
             add(item.names.preferred, item: i, kind: .name)
+            if item.regime == .basel {
+                for head in Self.baselHeads(item.names.preferred) { add(head, item: i, kind: .synonym) }
+            }
             for s in item.names.synonyms { add(s, item: i, kind: .synonym) }
             for t in item.names.tradeNames { add(t, item: i, kind: .tradeName) }
             for (_, list) in item.names.common.sorted(by: { $0.key < $1.key }) {
@@ -110,9 +118,15 @@ public struct PhraseIndex: Sendable {
                 String(decoding: utf8.dropLast(2), as: UTF8.self) + " "
                     + String(decoding: utf8.suffix(2), as: UTF8.self))
         }
-        if name.utf8.contains(0x28), let open = name.firstIndex(of: "("), let close = name[open...].firstIndex(of: ")"),
+        // "Sarin: O-Isopropyl methylphosphonofluoridate" is found by either part.
+        if let colon = name.range(of: ": "), !name[..<colon.lowerBound].isEmpty {
+            out.append(String(name[..<colon.lowerBound]))
+            out.append(String(name[colon.upperBound...]))
+        }
+        if name.utf8.contains(0x28), let open = name.range(of: " (")?.upperBound, let close = Self.closing(name, open),
             open > name.startIndex
         {
+            let open = name.index(before: open)
             let outside = String(name[..<open]) + String(name[name.index(after: close)...])
             out.append(outside)
             let inside = name[name.index(after: open)..<close]
@@ -123,6 +137,35 @@ public struct PhraseIndex: Sendable {
                 out.append(String(name[..<range.lowerBound]))
                 break
             }
+        }
+        return out
+    }
+
+    /// The `)` that closes the bracket opened just before `start`, counting nested brackets.
+    static func closing(_ name: String, _ start: String.Index) -> String.Index? {
+        var depth = 1
+        var i = start
+        while i < name.endIndex {
+            if name[i] == "(" { depth += 1 }
+            if name[i] == ")" {
+                depth -= 1
+                if depth == 0 { return i }
+            }
+            i = name.index(after: i)
+        }
+        return nil
+    }
+
+    /// Basel entries are long descriptions; traders write their head: "Waste lead-acid batteries, whole or crushed"
+    /// is found as "waste lead-acid batteries" and "lead-acid batteries" (a waste word is still required).
+    static func baselHeads(_ name: String) -> [String] {
+        guard let comma = name.range(of: ", ") else { return [] }
+        let head = String(name[..<comma.lowerBound])
+        guard head.split(separator: " ").count >= 2 else { return [] }
+        var out = [head]
+        for prefix in ["Waste ", "Wastes "] where head.hasPrefix(prefix) {
+            let rest = String(head.dropFirst(prefix.count))
+            if rest.split(separator: " ").count >= 2 || rest.contains("-") { out.append(rest) }
         }
         return out
     }
@@ -179,7 +222,9 @@ public struct PhraseIndex: Sendable {
                 var same = true
                 var k = 0
                 while k < count {
-                    if tokens[i + k].hash != tokenStore[base + k] {
+                    if tokens[i + k].hash != tokenStore[base + k]
+                        || (k > 0 && tokens[i + k].afterBreak && (k >= 32 || phrase.breaks & (1 << UInt32(k)) == 0))
+                    {
                         same = false
                         break
                     }
