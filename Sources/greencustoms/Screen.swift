@@ -57,8 +57,10 @@ struct Screen: AsyncParsableCommand {
             throw ExitCode(3)
         }
         let set = try await ReferenceProvider.with(databaseOptions) { try await $0.referenceSet() }
+        let loaded = DispatchTime.now().uptimeNanoseconds
         let engine = ScreeningEngine(reference: set)
         let startup = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let indexing = Double(DispatchTime.now().uptimeNanoseconds - loaded) / 1e9
         let screener = BatchScreener(engine: engine, format: format, threads: threads)
         var result: ScreeningSummary
         do {
@@ -70,6 +72,7 @@ struct Screen: AsyncParsableCommand {
             throw ExitCode(3)
         }
         result.startupSeconds = startup
+        result.indexSeconds = indexing
         result.seconds += startup
         if let summary {
             do { try Data((result.json + "\n").utf8).write(to: URL(fileURLWithPath: summary)) } catch {

@@ -16,17 +16,15 @@ public final class HashPostings: @unchecked Sendable {
 
     /// Builds the table from (key, value) pairs; values of one key keep their order.
     public init(_ pairs: [(UInt64, Int32)]) {
-        var grouped: [UInt64: [Int32]] = [:]
-        var order: [UInt64] = []
-        for (key, value) in pairs {
-            let k = key == 0 ? 1 : key
-            if grouped[k] == nil { order.append(k) }
-            grouped[k, default: []].append(value)
-        }
+        // Group by key with one sort (stable: values of one key keep their order), not a dictionary of arrays.
+        let sorted = pairs.enumerated().map { (key: $0.element.0 == 0 ? 1 : $0.element.0, order: $0.offset) }
+            .sorted { ($0.key, $0.order) < ($1.key, $1.order) }
+        var distinct = 0
+        for (n, e) in sorted.enumerated() where n == 0 || sorted[n - 1].key != e.key { distinct += 1 }
         var capacity = 16
-        while capacity < order.count * 2 { capacity <<= 1 }
+        while capacity < distinct * 2 { capacity <<= 1 }
         mask = capacity - 1
-        count = order.count
+        count = distinct
         keys = .allocate(capacity: capacity)
         keys.initialize(repeating: 0, count: capacity)
         starts = .allocate(capacity: capacity)
@@ -35,25 +33,24 @@ public final class HashPostings: @unchecked Sendable {
         ends.initialize(repeating: 0, count: capacity)
         values = .allocate(capacity: max(pairs.count, 1))
         var filterBits = 1024
-        while filterBits < order.count * 16 { filterBits <<= 1 }
+        while filterBits < distinct * 16 { filterBits <<= 1 }
         filterMask = UInt64(filterBits - 1)
         filter = .allocate(capacity: filterBits / 64)
         filter.initialize(repeating: 0, count: filterBits / 64)
-        for key in order {
+        var n = 0
+        while n < sorted.count {
+            let key = sorted[n].key
             let bit = Self.filterBit(key, filterMask)
             filter[Int(bit >> 6)] |= 1 << (bit & 63)
-        }
-        var next = 0
-        for key in order {
             var slot = Self.slot(key, mask)
             while keys[slot] != 0 { slot = (slot + 1) & mask }
             keys[slot] = key
-            starts[slot] = Int32(next)
-            for v in grouped[key]! {
-                (values + next).initialize(to: v)
-                next += 1
+            starts[slot] = Int32(n)
+            while n < sorted.count && sorted[n].key == key {
+                (values + n).initialize(to: pairs[sorted[n].order].1)
+                n += 1
             }
-            ends[slot] = Int32(next)
+            ends[slot] = Int32(n)
         }
     }
 

@@ -40,68 +40,101 @@ public struct PhraseIndex: Sendable {
     /// The first words of names of two or more words (a set: the values are unused).
     var firstWords = HashPostings([])
 
-    public init(reference: ReferenceSet) {
-        var singles: [(UInt64, Int32)] = []
-        var pairs: [(UInt64, Int32)] = []
-        var seen = Set<PhraseKey>()
-        func add(_ name: String, item: Int, kind: MatchKind) {
-            for variant in Self.variants(of: name) {
-                let parsed = ByteTokenizer.tokens(Array(variant.utf8))
-                // A bare number ("5307") is never a name in free text.
-                guard let first = parsed.first, parsed.contains(where: { !$0.isNumber }) else { continue }
-                let tokens = parsed.map(\.hash)
-                // A name written twice (a synonym equal to a common name) is one phrase, the stronger kind.
-                guard seen.insert(PhraseKey(tokens: tokens, item: item)).inserted else { continue }
-                if tokens.count == 1 {
-                    singles.append((first.hash, Int32(phrases.count)))
-                } else {
-                    pairs.append((Self.pairKey(tokens[0], tokens[1]), Int32(phrases.count)))
-                }
-                phrases.append(
-                    Phrase(
-                        tokenStart: Int32(tokenStore.count), tokenCount: Int32(tokens.count), item: Int32(item),
-                        kind: kind, sharedBy: 1,
-                        breaks: parsed.prefix(32).enumerated().reduce(0) {
-                            $0 | ($1.element.afterBreak ? 1 << UInt32($1.offset) : 0)
-                        }))
-                texts.append(name)
-                tokenStore += tokens
-            }
-        }
-        for (i, item) in reference.items.enumerated() {
-            add(item.names.preferred, item: i, kind: .name)
-            if item.regime == .basel {
-                for head in Self.baselHeads(item.names.preferred) { add(head, item: i, kind: .synonym) }
-            }
-            for s in item.names.synonyms { add(s, item: i, kind: .synonym) }
-            for t in item.names.tradeNames { add(t, item: i, kind: .tradeName) }
-            for (_, list) in item.names.common.sorted(by: { $0.key < $1.key }) {
-                for c in list { add(c, item: i, kind: .commonName) }
-            }
-            // Ozone-depleting substances are often declared by formula ("HBFC-244 B1 (C3H3F4Br)").
-            if item.regime == .montreal, item.kind == .substance, let formula = item.identifiers.formula,
-                formula.count >= 4, !formula.contains(" ")
-            {
-                add(formula, item: i, kind: .synonym)
-            }
-        }
-        var positions: [String: Int] = [:]
-        for (i, item) in reference.items.enumerated() { positions[item.id] = i }
-        for term in reference.tradeTerms {
-            for id in term.itemIDs { if let i = positions[id] { add(term.term, item: i, kind: .tradeTerm) } }
-        }
-        singleWord = HashPostings(singles)
-        byFirstTwo = HashPostings(pairs)
-        firstWords = HashPostings(
-            phrases.indices.filter { phrases[$0].tokenCount > 1 }.map { (tokenStore[Int(phrases[$0].tokenStart)], 0) })
-        var sharing: [[UInt64]: Set<Int32>] = [:]
-        for p in phrases.indices { sharing[Array(tokens(of: p)), default: []].insert(phrases[p].item) }
-        for p in phrases.indices { phrases[p].sharedBy = Int32(sharing[Array(tokens(of: p))]!.count) }
+    /// A name ready to be indexed: its words' hashes and where punctuation breaks it.
+    struct Prepared: Sendable {
+        var tokens: [UInt64]
+        var breaks: UInt32
+        var item: Int32
+        var kind: MatchKind
+        var text: String
     }
 
-    struct PhraseKey: Hashable {
-        var tokens: [UInt64]
-        var item: Int
+    /// The indexable forms of one name (see `variants`), tokenized.
+    static func prepare(_ name: String, item: Int, kind: MatchKind, into out: inout [Prepared]) {
+        for variant in variants(of: name) {
+            let parsed = ByteTokenizer.tokens(Array(variant.utf8))
+            // A bare number ("5307") is never a name in free text.
+            guard !parsed.isEmpty, parsed.contains(where: { !$0.isNumber }) else { continue }
+            var breaks: UInt32 = 0
+            for (k, t) in parsed.prefix(32).enumerated() where t.afterBreak { breaks |= 1 << UInt32(k) }
+            out.append(Prepared(tokens: parsed.map(\.hash), breaks: breaks, item: Int32(item), kind: kind, text: name))
+        }
+    }
+
+    /// A hash of a whole word sequence.
+    static func sequenceKey(_ tokens: [UInt64]) -> UInt64 {
+        var h: UInt64 = 0x243F_6A88_85A3_08D3
+        for t in tokens { h = (h ^ t) &* 0x9E37_79B9_7F4A_7C15 &+ 0x632B_E59B }
+        return h
+    }
+
+    public init(reference: ReferenceSet) {
+        let items = reference.items
+        // Splitting and hashing ~200,000 names is the expensive part: on every core, in item order.
+        var prepared = Parallel.mapChunks(count: items.count, minimumChunk: 2_000) { range -> [Prepared] in
+            var out: [Prepared] = []
+            for i in range {
+                let item = items[i]  // (names and identifiers only; the copy is cheap next to the string work)
+                PhraseIndex.prepare(item.names.preferred, item: i, kind: .name, into: &out)
+                if item.regime == .basel {
+                    for head in PhraseIndex.baselHeads(item.names.preferred) {
+                        PhraseIndex.prepare(head, item: i, kind: .synonym, into: &out)
+                    }
+                }
+                for s in item.names.synonyms { PhraseIndex.prepare(s, item: i, kind: .synonym, into: &out) }
+                for t in item.names.tradeNames { PhraseIndex.prepare(t, item: i, kind: .tradeName, into: &out) }
+                for (_, list) in item.names.common.sorted(by: { $0.key < $1.key }) {
+                    for c in list { PhraseIndex.prepare(c, item: i, kind: .commonName, into: &out) }
+                }
+                // Ozone-depleting substances are often declared by formula ("HBFC-244 B1 (C3H3F4Br)").
+                if item.regime == .montreal, item.kind == .substance, let formula = item.identifiers.formula,
+                    formula.count >= 4, !formula.contains(" ")
+                {
+                    PhraseIndex.prepare(formula, item: i, kind: .synonym, into: &out)
+                }
+            }
+            return out
+        }.flatMap { $0 }
+        var positions: [String: Int] = [:]
+        for (i, item) in items.enumerated() { positions[item.id] = i }
+        for term in reference.tradeTerms {
+            for id in term.itemIDs {
+                if let i = positions[id] { Self.prepare(term.term, item: i, kind: .tradeTerm, into: &prepared) }
+            }
+        }
+        var singles: [(UInt64, Int32)] = []
+        var pairs: [(UInt64, Int32)] = []
+        var firsts: [(UInt64, Int32)] = []
+        var seen = Set<UInt64>()
+        var sharing: [UInt64: Int32] = [:]
+        var keys: [UInt64] = []
+        phrases.reserveCapacity(prepared.count)
+        for p in prepared {
+            let key = Self.sequenceKey(p.tokens)
+            // A name written twice for one item (a synonym equal to a common name) is one phrase, the first kind.
+            guard seen.insert(key ^ (UInt64(UInt32(bitPattern: p.item)) &* 0xD6E8_FEB8_6659_FD93)).inserted else {
+                continue
+            }
+            sharing[key, default: 0] += 1
+            keys.append(key)
+            let id = Int32(phrases.count)
+            if p.tokens.count == 1 {
+                singles.append((p.tokens[0], id))
+            } else {
+                pairs.append((Self.pairKey(p.tokens[0], p.tokens[1]), id))
+                firsts.append((p.tokens[0], 0))
+            }
+            phrases.append(
+                Phrase(
+                    tokenStart: Int32(tokenStore.count), tokenCount: Int32(p.tokens.count), item: p.item, kind: p.kind,
+                    sharedBy: 1, breaks: p.breaks))
+            texts.append(p.text)
+            tokenStore += p.tokens
+        }
+        for k in phrases.indices { phrases[k].sharedBy = sharing[keys[k]] ?? 1 }
+        singleWord = HashPostings(singles)
+        byFirstTwo = HashPostings(pairs)
+        firstWords = HashPostings(firsts)
     }
 
     /// The forms a name is found by in free text: itself; without a bracketed part ("DDT (dichlorodiphenyl…)" →
@@ -119,39 +152,38 @@ public struct PhraseIndex: Sendable {
                     + String(decoding: utf8.suffix(2), as: UTF8.self))
         }
         // "Sarin: O-Isopropyl methylphosphonofluoridate" is found by either part.
-        if let colon = name.range(of: ": "), !name[..<colon.lowerBound].isEmpty {
-            out.append(String(name[..<colon.lowerBound]))
-            out.append(String(name[colon.upperBound...]))
+        if let colon = Self.find(utf8, ": "), colon > 0 {
+            out.append(String(decoding: utf8[..<colon], as: UTF8.self))
+            out.append(String(decoding: utf8[(colon + 2)...], as: UTF8.self))
         }
-        if name.utf8.contains(0x28), let open = name.range(of: " (")?.upperBound, let close = Self.closing(name, open),
-            open > name.startIndex
-        {
-            let open = name.index(before: open)
-            let outside = String(name[..<open]) + String(name[name.index(after: close)...])
-            out.append(outside)
-            let inside = name[name.index(after: open)..<close]
-            if inside.count >= 4, outside.trimmingCharacters(in: .whitespaces).count <= 6 { out.append(String(inside)) }
+        if let bracket = Self.find(utf8, " ("), let close = Self.closing(utf8, bracket + 2) {
+            // Bytes: `bracket` is the space, `bracket + 1` the "(", `close` the matching ")".
+            let outside = Array(utf8[..<(bracket + 1)]) + Array(utf8[(close + 1)...])
+            out.append(String(decoding: outside, as: UTF8.self))
+            let inside = utf8[(bracket + 2)..<close]
+            let outsideLength = outside.filter { $0 != 0x20 }.count
+            if inside.count >= 4, outsideLength <= 6 { out.append(String(decoding: inside, as: UTF8.self)) }
         }
-        for separator in [" and its ", ", its "] where Self.contains(utf8, " its ") {
-            if let range = name.range(of: separator), name.distance(from: name.startIndex, to: range.lowerBound) >= 3 {
-                out.append(String(name[..<range.lowerBound]))
+        for separator: StaticString in [" and its ", ", its "] {
+            if let at = Self.find(utf8, separator), at >= 3 {
+                out.append(String(decoding: utf8[..<at], as: UTF8.self))
                 break
             }
         }
         return out
     }
 
-    /// The `)` that closes the bracket opened just before `start`, counting nested brackets.
-    static func closing(_ name: String, _ start: String.Index) -> String.Index? {
+    /// The offset of the `)` that closes the bracket opened just before `start`, counting nested brackets.
+    static func closing(_ bytes: [UInt8], _ start: Int) -> Int? {
         var depth = 1
         var i = start
-        while i < name.endIndex {
-            if name[i] == "(" { depth += 1 }
-            if name[i] == ")" {
+        while i < bytes.count {
+            if bytes[i] == 0x28 { depth += 1 }
+            if bytes[i] == 0x29 {
                 depth -= 1
                 if depth == 0 { return i }
             }
-            i = name.index(after: i)
+            i += 1
         }
         return nil
     }
@@ -170,14 +202,15 @@ public struct PhraseIndex: Sendable {
         return out
     }
 
-    static func contains(_ haystack: [UInt8], _ needle: StaticString) -> Bool {
-        let n = Array(UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount))
-        guard haystack.count >= n.count else { return false }
-        outer: for i in 0...(haystack.count - n.count) {
-            for k in n.indices where haystack[i + k] != n[k] { continue outer }
-            return true
+    /// The byte offset of `needle` in `haystack`, if present.
+    static func find(_ haystack: [UInt8], _ needle: StaticString) -> Int? {
+        let n = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        guard haystack.count >= n.count, let first = n.first else { return nil }
+        outer: for i in 0...(haystack.count - n.count) where haystack[i] == first {
+            for k in 1..<n.count where haystack[i + k] != n[k] { continue outer }
+            return i
         }
-        return false
+        return nil
     }
 
     public func tokens(of phrase: Int) -> ArraySlice<UInt64> {

@@ -15,6 +15,8 @@ public struct ScreeningSummary: Sendable, Equatable {
     public var flags: [String: Int] = [:]
     /// Seconds from start to the engine being ready (reference loading and indexing), when the caller measured it.
     public var startupSeconds: Double?
+    /// The part of start-up spent building the engine's indexes, when measured.
+    public var indexSeconds: Double?
     /// Seconds in all, start-up included when measured.
     public var seconds = 0.0
     public var referenceVersion = ""
@@ -46,7 +48,10 @@ public struct ScreeningSummary: Sendable, Equatable {
         var s =
             "screened \(lines) line(s), \(errors) unreadable line(s) skipped, in \(String(format: "%.2f", seconds)) s"
         s += " (\(Int(throughput)) lines/s"
-        if let startupSeconds { s += "; start-up \(String(format: "%.2f", startupSeconds)) s" }
+        if let startupSeconds {
+            s += "; start-up \(String(format: "%.2f", startupSeconds)) s"
+            if let indexSeconds { s += ", of which indexing \(String(format: "%.2f", indexSeconds)) s" }
+        }
         s += ")\n"
         s +=
             "lanes: " + Lane.allCases.reversed().map { "\($0.rawValue) \(lanes[$0] ?? 0)" }.joined(separator: ", ")
@@ -74,6 +79,7 @@ public struct ScreeningSummary: Sendable, Equatable {
         s += "\"flags\":" + object(flags.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }) + ","
         s += "\"seconds\":\(String(format: "%.3f", seconds)),\"lines_per_second\":\(Int(throughput)),"
         if let startupSeconds { s += "\"startup_seconds\":\(String(format: "%.3f", startupSeconds))," }
+        if let indexSeconds { s += "\"index_seconds\":\(String(format: "%.3f", indexSeconds))," }
         var version: [UInt8] = []
         ResultWriter.string(referenceVersion, into: &version)
         s += "\"reference_version\":" + String(decoding: version, as: UTF8.self) + "}"
