@@ -48,7 +48,6 @@ public final class ScreeningEngine: Sendable {
         var controlled: Bool
         var isTaxon: Bool
         var isChemical: Bool
-        var isWaste: Bool
         /// HS subheadings as numbers.
         var subheadings: [Int32]
         /// Indexes into `requirementGroups`, one per listing.
@@ -113,7 +112,7 @@ public final class ScreeningEngine: Sendable {
                     regime: item.regime, controlled: item.controlled, isTaxon: item.taxonomy != nil,
                     isChemical: [.substance, .mixture, .scheduledChemical, .family].contains(item.kind)
                         && item.regime != .cites && item.regime != .basel && item.regime != .cartagena,
-                    isWaste: item.kind == .waste || item.regime == .basel, subheadings: subheadings,
+                    subheadings: subheadings,
                     requirementGroups: groups))
             for cas in item.identifiers.cas { byCAS[cas.text, default: []].append(i) }
             if let a = item.identifiers.ashrae { byASHRAE[a.key, default: []].append(i) }
