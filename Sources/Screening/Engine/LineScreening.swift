@@ -275,12 +275,8 @@ struct LineScreening {
         let item = Int32(m.item)
         let f = facts[m.item]
         guard f.controlled else { return }
-        let rules = engine.context
         let last = m.firstToken + m.tokenCount - 1
-        if Self.mayBeOrdinary(masks, m.firstToken, last), rules.isOrdinaryUse(tokens, first: m.firstToken, last: last) {
-            return
-        }
-        if rules.isNegated(tokens, first: m.firstToken, last: last) { return }
+        if contextClears(tokens, masks, m.firstToken, last) { return }
         let fieldCues = ContextRules.Cue(rawValue: UInt8(masks.reduce(0, |) & TokenFacts.cueMask))
         let phrase = engine.phrases.phrases[m.phrase]
         let single = m.tokenCount == 1
@@ -368,6 +364,14 @@ struct LineScreening {
         add(item, certainty, basis, m.kind, base + m.start, base + m.end)
     }
 
+    /// Whether the words around `first…last` make it ordinary goods ("crocodile clips") or deny it ("other than").
+    func contextClears(_ tokens: [ByteTokenizer.Token], _ masks: [UInt32], _ first: Int, _ last: Int) -> Bool {
+        if Self.mayBeOrdinary(masks, first, last), engine.context.isOrdinaryUse(tokens, first: first, last: last) {
+            return true
+        }
+        return engine.context.isNegated(tokens, first: first, last: last)
+    }
+
     @inline(__always)
     static func mayBeOrdinary(_ masks: [UInt32], _ first: Int, _ last: Int) -> Bool {
         for k in first...last where masks[k] & UInt32(ContextRules.Cue.ordinaryTrigger.rawValue) != 0 { return true }
@@ -390,10 +394,7 @@ struct LineScreening {
         guard facts[hit.item].controlled else { return }
         let first = tokens.firstIndex { $0.start == hit.start } ?? 0
         let last = tokens.lastIndex { $0.end == hit.end } ?? first
-        if Self.mayBeOrdinary(masks, first, last), engine.context.isOrdinaryUse(tokens, first: first, last: last) {
-            return
-        }
-        if engine.context.isNegated(tokens, first: first, last: last) { return }
+        if contextClears(tokens, masks, first, last) { return }
         let item = engine.reference.items[hit.item]
         let written = String(decoding: UnsafeBufferPointer(rebasing: text[hit.start..<hit.end]), as: UTF8.self)
         if hit.inherited {

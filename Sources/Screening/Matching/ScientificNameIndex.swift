@@ -126,17 +126,28 @@ public struct ScientificNameIndex: Sendable {
 
     /// Whether a long word starts with a genus name (a run-together binomial is possible).
     func startsWithGenus(_ text: UnsafeBufferPointer<UInt8>, _ t: ByteTokenizer.Token) -> Bool {
+        genusPrefixes(text, t) { _, _ in true } ?? false
+    }
+
+    /// Calls `body` with the end offset and the genus species range of every prefix of the word `t` (three letters
+    /// or more, leaving three for an epithet) that is a genus, until `body` returns a value.
+    @inline(__always)
+    func genusPrefixes<T>(
+        _ text: UnsafeBufferPointer<UInt8>, _ t: ByteTokenizer.Token, _ body: (Int, Range<Int>) -> T?
+    ) -> T? {
         var h = ByteTokenizer.offsetBasis
         let limit = min(t.end - 3, t.start + longestGenus)
         var k = t.start
         while k < limit {
             let b = text[k]
-            guard Self.isLetter(b) else { return false }
+            guard Self.isLetter(b) else { return nil }
             h = (h ^ UInt64(b | 0x20)) &* ByteTokenizer.prime
             k += 1
-            if k - t.start >= 3, byGenus.contains(h) { return true }
+            if k - t.start < 3 { continue }
+            let species = byGenus.range(h)
+            if !species.isEmpty, let found = body(k, species) { return found }
         }
-        return false
+        return nil
     }
 
     @inline(__always) static func isLetter(_ b: UInt8) -> Bool { (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A }
@@ -280,24 +291,16 @@ public struct ScientificNameIndex: Sendable {
 
         /// "Pythonregius" (the space deleted) or "Pythonxregius" (the space replaced).
         func runTogether(_ t: ByteTokenizer.Token) -> Hit? {
-            var h = ByteTokenizer.offsetBasis
-            let limit = min(t.end - 3, t.start + index.longestGenus)
-            var k = t.start
-            while k < limit {
-                let b = text[k]
-                guard ScientificNameIndex.isLetter(b) else { return nil }
-                h = (h ^ UInt64(b | 0x20)) &* ByteTokenizer.prime
-                k += 1
-                if k - t.start < 3 { continue }
-                for c in index.byGenus.range(h) {
+            index.genusPrefixes(text, t) { k, candidates in
+                for c in candidates {
                     let s = species[Int(index.byGenus.value(at: c))]
                     let e = epithet(s)[...]
                     if equals(k, t.end, e) || equals(k + 1, t.end, e) {
                         return Hit(item: Int(s.item), start: t.start, end: t.end, distance: 1, inherited: false)
                     }
                 }
+                return nil
             }
-            return nil
         }
 
         @inline(__always)
