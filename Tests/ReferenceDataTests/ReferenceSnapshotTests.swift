@@ -100,7 +100,7 @@ struct ReferenceSnapshotTests {
 
     @Test("Damaged bytes give an error or a set, never a crash")
     func byteFlips() {
-        var generator = SnapshotRandom(seed: 99)
+        var generator = SplitMix64(seed: 99)
         var damaged = 0
         for iteration in 0..<3000 {
             var bytes = Self.smallSnapshot
@@ -176,18 +176,5 @@ struct ReferenceSnapshotTests {
         #expect(try version == BundledReference.load().set.version)
         #expect(version == Fixtures.bundled.set.version)
         #expect(version.hasPrefix("bundled-\(BundledReference.release)+"))
-    }
-}
-
-/// SplitMix64, so that a failing damage pattern can be reproduced.
-struct SnapshotRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
