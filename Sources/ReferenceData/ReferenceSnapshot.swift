@@ -8,11 +8,13 @@ import GreenCustomsCore
 /// snapshot written by another version is never read; it is rebuilt from the records instead. Every read is bounds
 /// checked: a damaged snapshot is an error, never a crash.
 ///
-/// Layout: magic `GCRS`, format version, then the set's fields in declaration order. Integers are LEB128
-/// varints, strings are a length and UTF-8 bytes, optionals a presence byte, arrays a count then elements,
-/// doubles their 8 IEEE bytes.
+/// Layout: magic `GCRS`, format version, the string table (a count, then each distinct string as a length and UTF-8
+/// bytes), then the set's fields in declaration order. Integers are LEB128 varints, strings are their index in the
+/// table, optionals a presence byte, arrays a count then elements, doubles their 8 IEEE bytes. The table stores
+/// each text once (sources, listing names, ranks and families repeat across tens of thousands of items), which
+/// keeps the snapshot small and lets decoding share one `String` among the items that use it.
 public enum ReferenceSnapshot {
-    public static let formatVersion = 1
+    public static let formatVersion = 2
     static let magic: [UInt8] = Array("GCRS".utf8)
 
     public struct DamagedSnapshot: Error, CustomStringConvertible {
@@ -21,8 +23,6 @@ public enum ReferenceSnapshot {
 
     public static func encode(_ set: ReferenceSet) -> [UInt8] {
         var w = Writer()
-        w.bytes += magic
-        w.int(formatVersion)
         w.string(set.version)
         w.array(set.items) { w, item in w.item(item) }
         w.array(set.countries) { w, c in
@@ -69,7 +69,15 @@ public enum ReferenceSnapshot {
             w.string(pair.key)
             w.string(pair.value)
         }
-        return w.bytes
+        var out = Writer()
+        out.bytes += magic
+        out.int(formatVersion)
+        out.int(w.table.count)
+        for text in w.table {
+            out.int(text.utf8.count)
+            out.bytes += text.utf8
+        }
+        return out.bytes + w.bytes
     }
 
     public static func decode(_ bytes: [UInt8]) throws(DamagedSnapshot) -> ReferenceSet {
@@ -83,6 +91,7 @@ public enum ReferenceSnapshot {
             guard format == formatVersion else {
                 throw DamagedSnapshot(description: "snapshot format \(format), expected \(formatVersion)")
             }
+            try r.readTable()
             var set = ReferenceSet(version: try r.string())
             set.items = try r.array { r throws(DamagedSnapshot) in try r.item() }
             set.countries = try r.array { r throws(DamagedSnapshot) in
@@ -135,6 +144,9 @@ public enum ReferenceSnapshot {
 
     struct Writer {
         var bytes: [UInt8] = []
+        /// The distinct strings, in order of first use, and the index of each.
+        var table: [String] = []
+        var indices: [String: Int] = [:]
 
         mutating func int(_ value: Int) {
             var v = UInt64(bitPattern: Int64(value))
@@ -146,8 +158,13 @@ public enum ReferenceSnapshot {
         }
 
         mutating func string(_ s: String) {
-            int(s.utf8.count)
-            bytes += s.utf8
+            if let index = indices[s] {
+                int(index)
+                return
+            }
+            indices[s] = table.count
+            int(table.count)
+            table.append(s)
         }
 
         mutating func strings(_ list: [String]) { array(list) { w, s in w.string(s) } }
@@ -237,6 +254,7 @@ public enum ReferenceSnapshot {
     struct Reader {
         let buffer: UnsafeBufferPointer<UInt8>
         var position = 0
+        var table: [String] = []
 
         init(buffer: UnsafeBufferPointer<UInt8>) { self.buffer = buffer }
 
@@ -269,10 +287,22 @@ public enum ReferenceSnapshot {
             return n
         }
 
+        /// Reads the string table that precedes the data.
+        mutating func readTable() throws(DamagedSnapshot) {
+            let count = try count()
+            table.reserveCapacity(count)
+            for _ in 0..<count {
+                let n = try self.count()
+                table.append(
+                    String(decoding: UnsafeBufferPointer(rebasing: buffer[position..<(position + n)]), as: UTF8.self))
+                position += n
+            }
+        }
+
         mutating func string() throws(DamagedSnapshot) -> String {
-            let n = try count()
-            defer { position += n }
-            return String(decoding: UnsafeBufferPointer(rebasing: buffer[position..<(position + n)]), as: UTF8.self)
+            let index = try int()
+            guard index >= 0, index < table.count else { throw damaged("string \(index) is not in the table") }
+            return table[index]
         }
 
         mutating func strings() throws(DamagedSnapshot) -> [String] {

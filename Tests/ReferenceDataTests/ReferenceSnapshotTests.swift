@@ -164,10 +164,29 @@ struct ReferenceSnapshotTests {
         #expect(format[4] == UInt8(ReferenceSnapshot.formatVersion))
         format[4] = UInt8(ReferenceSnapshot.formatVersion + 1)
         let version = try #require(throws: Damaged.self) { try ReferenceSnapshot.decode(format) }
-        #expect(version.description == "snapshot format 2, expected 1")
+        let expected = ReferenceSnapshot.formatVersion
+        #expect(version.description == "snapshot format \(expected + 1), expected \(expected)")
 
         let trailing = try #require(throws: Damaged.self) { try ReferenceSnapshot.decode(Self.smallSnapshot + [0]) }
         #expect(trailing.description == "1 unexpected byte(s) at the end")
+    }
+
+    @Test("A text that many records share is stored once")
+    func sharedTextsStoredOnce() throws {
+        let set = Self.bundled
+        let source = try #require(
+            Dictionary(grouping: set.items, by: \.source).max { $0.value.count < $1.value.count })
+        #expect(source.value.count > 10)
+        let bytes = ReferenceSnapshot.encode(set)
+        let needle = Array(source.key.utf8)
+        var occurrences = 0
+        var i = 0
+        while i + needle.count <= bytes.count {
+            if bytes[i] == needle[0], Array(bytes[i..<(i + needle.count)]) == needle { occurrences += 1 }
+            i += 1
+        }
+        #expect(occurrences == 1, "\(source.key) is the source of \(source.value.count) items")
+        Self.expectEqual(try ReferenceSnapshot.decode(bytes), set)
     }
 
     @Test("The version read from the files' bytes is the version of the loaded set")

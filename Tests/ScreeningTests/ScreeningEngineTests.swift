@@ -627,6 +627,42 @@ struct ScreeningEngineTests {
         }
     }
 
+    @Test("A line whose evidence fields were seen before gets the same result as a line screened afresh")
+    func rememberedEvidence() {
+        // Repeated evidence with different line ids, padding, directions, dates, countries and permits, so that
+        // remembered candidates must be moved to where each line's fields lie.
+        let evidence: [[DeclarationField: String]] = [
+            [.description: "R-502 refrigerant in cylinders", .hsCode: "3827.90"],
+            [.description: "Aloe vera gel"],
+            [.description: "Pyton regius live", .species: "Pythonregius"],
+            [.description: "cotton t-shirts", .hsCode: "6109.10"],
+            [.description: "used lead-acid batteries A1160", .hsCode: "8549.11"],
+            [.description: "TEA tea", .casNumber: "75-45-5"],
+            [.description: "ivory carvings", .species: "Loxodonta africana"],
+            [.casNumber: "75-45-6", .description: "chlorodifluoromethane, CAS 75-45-6", .hsCode: "2903.71"],
+            [.description: "Aldrin technical grade", .hsCode: "2903.82"],
+            [.species: "Panthera tigris", .description: "skins"],
+        ]
+        let directions = ["import", "export", "", "re-export", "transit"]
+        var remembering = ScreeningEngine.Scratch()
+        for round in 0..<5 {
+            for (n, fields) in evidence.enumerated() {
+                var line = fields
+                line[.lineID] = String(repeating: "L", count: round * 7 + 1) + "\(n)"
+                line[.direction] = directions[(round + n) % directions.count]
+                line[.origin] = ["DE", "NG", "US", "CN", "IN"][round]
+                line[.destination] = ["KE", "FR", "BR", "AE", "TR"][(round + n) % 5]
+                line[.date] = "20\(20 + round)-0\(round + 1)-15"
+                if round % 2 == 1 { line[.permitRefs] = "P-\(round)" }
+                if round >= 3, let d = line[.description] { line[.description] = "  " + d }
+                let record = DeclarationRecord(lineNumber: round * 100 + n, fields: line)
+                let afresh = Self.engine.screen(record)
+                let remembered = Self.engine.screen(record, scratch: &remembering)
+                #expect(remembered == afresh, "round \(round): \(fields)")
+            }
+        }
+    }
+
     @Test("A separately built engine gives the same results")
     func secondEngine() {
         let other = ScreeningEngine(reference: Fixtures.bundled.set)

@@ -38,27 +38,49 @@ public struct DeclarationReader<Source: ByteSource> {
     /// The CSV columns recognised, in file order (after the first `next`).
     public var recognisedColumns: [DeclarationField] { columns.compactMap { $0 } }
 
+    /// A batch's CSV records share one buffer, so a record costs no allocation of its own; the batch ends early once
+    /// the buffer holds this many bytes.
+    static var batchBufferBytes: Int { 1 << 20 }
+
     /// Reads up to `maximum` records (and the errors met on the way). An empty batch means the end of the input.
+    ///
+    /// CSV records of one batch share one byte buffer (`DeclarationRecord.bytes`), each with its own field ranges.
     public mutating func next(maximum: Int = 4096) throws(InputError) -> Batch {
         var batch = Batch()
         if format == nil { try detectFormat() }
         if format == .csv && !headerRead { try readHeader() }
-        while batch.records.count < maximum {
-            let outcome = try nextRecord()
+        var shared: [UInt8] = []
+        var placed: [(line: Int, ranges: FieldRanges)] = []
+        if format == .csv {
+            shared.reserveCapacity(min(Self.batchBufferBytes, maximum * 256) + 1024)
+            placed.reserveCapacity(min(maximum, 1 << 16))
+        }
+        reading: while batch.records.count + placed.count < maximum && shared.count < Self.batchBufferBytes {
+            let outcome: Outcome
+            switch format {
+            case .jsonl: outcome = try parseJSONLine()
+            default: outcome = try parseCSV(keepAll: false, into: &shared)
+            }
             switch outcome {
             case .record(let record): batch.records.append(record)
+            case .placed(let line, let ranges): placed.append((line, ranges))
             case .error(let error): batch.errors.append(error)
-            case .end: return batch
+            case .end: break reading
             case .header: continue  // only `readHeader` asks for one
             }
+        }
+        if !placed.isEmpty {
+            batch.records = placed.map { DeclarationRecord(lineNumber: $0.line, bytes: shared, ranges: $0.ranges) }
         }
         return batch
     }
 
     enum Outcome {
         case record(DeclarationRecord)
-        /// The CSV header: its bytes and one range per column.
-        case header(bytes: [UInt8], columns: [Range<Int32>])
+        /// A CSV record appended to the batch's shared buffer: its first line and where its fields lie there.
+        case placed(line: Int, ranges: FieldRanges)
+        /// The CSV header: one range per column in the bytes it was read into.
+        case header(columns: [Range<Int32>])
         case error(DeclarationError)
         case end
     }
@@ -99,11 +121,12 @@ public struct DeclarationReader<Source: ByteSource> {
         headerRead = true
         try skipByteOrderMark()
         columns = []
-        switch try parseCSV(keepAll: true) {
+        var bytes: [UInt8] = []
+        switch try parseCSV(keepAll: true, into: &bytes) {
         case .end: throw InputError("the input is empty: a CSV file starts with a header row")
         case .error(let error): throw InputError("the header row is malformed (\(error.message))")
-        case .record: preconditionFailure("parseCSV(keepAll: true) returns the header")
-        case .header(let bytes, let ranges):
+        case .record, .placed: preconditionFailure("parseCSV(keepAll: true) returns the header")
+        case .header(let ranges):
             var seen = Set<DeclarationField>()
             for range in ranges {
                 let name = String(decoding: bytes[Int(range.lowerBound)..<Int(range.upperBound)], as: UTF8.self)
@@ -123,13 +146,6 @@ public struct DeclarationReader<Source: ByteSource> {
         }
     }
 
-    mutating func nextRecord() throws(InputError) -> Outcome {
-        switch format {
-        case .jsonl: return try parseJSONLine()
-        default: return try parseCSV(keepAll: false)
-        }
-    }
-
     /// Skips the rest of the physical line that starts at `start` (after an error), counting it.
     mutating func resynchronise(from start: Int, lineNumber: Int) throws(InputError) {
         var i = start
@@ -146,7 +162,9 @@ public struct DeclarationReader<Source: ByteSource> {
 
     // MARK: CSV
 
-    mutating func parseCSV(keepAll: Bool) throws(InputError) -> Outcome {
+    /// Reads one CSV record, appending the bytes of its known fields to `out` (all fields for the header). On an
+    /// error `out` is left as it was.
+    mutating func parseCSV(keepAll: Bool, into out: inout [UInt8]) throws(InputError) -> Outcome {
         while true {
             try fill(1)
             guard position < buffer.count else { return .end }
@@ -164,25 +182,26 @@ public struct DeclarationReader<Source: ByteSource> {
             break
         }
         let startLine = line
+        let recordStart = out.count
         while true {
-            let result = scanCSVRecord(from: position, keepAll: keepAll)
+            let result = scanCSVRecord(from: position, keepAll: keepAll, into: &out)
             switch result {
-            case .complete(let bytes, let ranges, let headerRanges, let end, let newlines, let fieldCount, let badField):
+            case .complete(let ranges, let headerRanges, let end, let newlines, let fieldCount, let badField):
                 position = end
                 line += newlines
-                if let badField { return .error(DeclarationError(lineNumber: startLine, message: badField)) }
-                if !keepAll, fieldCount > columns.count {
-                    return .error(
-                        DeclarationError(
-                            lineNumber: startLine,
-                            message: "has \(fieldCount) fields, the header has \(columns.count)"))
+                var problem = badField
+                if problem == nil, !keepAll, fieldCount > columns.count {
+                    problem = "has \(fieldCount) fields, the header has \(columns.count)"
                 }
-                if !UTF8Validation.isValid(bytes) {
-                    return .error(DeclarationError(lineNumber: startLine, message: "is not valid UTF-8"))
+                if problem == nil, !UTF8Validation.isValid(out, from: recordStart) { problem = "is not valid UTF-8" }
+                if let problem {
+                    out.removeSubrange(recordStart...)
+                    return .error(DeclarationError(lineNumber: startLine, message: problem))
                 }
-                if keepAll { return .header(bytes: bytes, columns: headerRanges) }
-                return .record(DeclarationRecord(lineNumber: startLine, bytes: bytes, ranges: ranges))
+                if keepAll { return .header(columns: headerRanges) }
+                return .placed(line: startLine, ranges: ranges)
             case .needMore:
+                out.removeSubrange(recordStart...)
                 if buffer.count - position > Self.maximumRecordBytes {
                     try resynchronise(from: position, lineNumber: startLine)
                     return .error(
@@ -191,6 +210,7 @@ public struct DeclarationReader<Source: ByteSource> {
                 }
                 try fill(buffer.count - position + chunkSize)
             case .malformed(let message):
+                out.removeSubrange(recordStart...)
                 try resynchronise(from: position, lineNumber: startLine)
                 return .error(DeclarationError(lineNumber: startLine, message: message))
             }
@@ -199,25 +219,23 @@ public struct DeclarationReader<Source: ByteSource> {
 
     enum Scan {
         case complete(
-            bytes: [UInt8], ranges: FieldRanges, header: [Range<Int32>], end: Int, newlines: Int, fieldCount: Int,
-            badField: String?)
+            ranges: FieldRanges, header: [Range<Int32>], end: Int, newlines: Int, fieldCount: Int, badField: String?)
         case needMore
         case malformed(String)
     }
 
-    /// Scans one CSV record starting at `start`. Keeps the unescaped bytes of known columns (or of every column for
-    /// the header). A record is complete at a line feed outside quotes, or at the end of the input.
+    /// Scans one CSV record starting at `start`, appending to `out` the unescaped bytes of known columns (or of every
+    /// column for the header); the ranges it returns are offsets in `out`. A record is complete at a line feed
+    /// outside quotes, or at the end of the input; otherwise `out` may hold part of it, for the caller to drop.
     ///
     /// The hot loop of screening: runs of ordinary bytes are found with a tight scan and copied in one go; there
     /// are no closures or per-byte appends.
-    func scanCSVRecord(from start: Int, keepAll: Bool) -> Scan {
+    func scanCSVRecord(from start: Int, keepAll: Bool, into out: inout [UInt8]) -> Scan {
         let columnCount = columns.count
         var ranges = FieldRanges()
         var headerRanges: [Range<Int32>] = []
-        var out: [UInt8] = []
-        out.reserveCapacity(min(512, buffer.count - start))
         var fieldIndex = 0
-        var fieldStart = 0
+        var fieldStart = out.count
         var fieldLength = 0
         var inQuotes = false
         var afterQuote = false
@@ -298,7 +316,7 @@ public struct DeclarationReader<Source: ByteSource> {
                     keeping = keepAll || (fieldIndex < columnCount && columns[fieldIndex] != nil)
                     if c == 0x0A {
                         return .complete(
-                            bytes: out, ranges: ranges, header: headerRanges, end: i + 1, newlines: newlines + 1,
+                            ranges: ranges, header: headerRanges, end: i + 1, newlines: newlines + 1,
                             fieldCount: fieldIndex, badField: badField)
                     }
                     i += 1
@@ -331,7 +349,7 @@ public struct DeclarationReader<Source: ByteSource> {
                 ranges[field.rawValue] = Int32(fieldStart)..<Int32(out.count)
             }
             return .complete(
-                bytes: out, ranges: ranges, header: headerRanges, end: end, newlines: 0, fieldCount: fieldIndex + 1,
+                ranges: ranges, header: headerRanges, end: end, newlines: 0, fieldCount: fieldIndex + 1,
                 badField: badField)
         }
     }
@@ -385,9 +403,9 @@ public struct DeclarationReader<Source: ByteSource> {
 
 /// UTF-8 well-formedness (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF), ASCII fast path first.
 enum UTF8Validation {
-    static func isValid(_ bytes: [UInt8]) -> Bool {
+    static func isValid(_ bytes: [UInt8], from start: Int = 0) -> Bool {
         bytes.withUnsafeBufferPointer { buf in
-            var i = 0
+            var i = start
             let n = buf.count
             while i < n {
                 let b = buf[i]

@@ -214,7 +214,7 @@ struct JSONLineParser {
             }
             if keep, let unicode = Unicode.Scalar(scalar) { out.append(contentsOf: Array(String(unicode).utf8)) }
         }
-        if keep, !UTF8Validation.isValid(Array(out[start...])) { throw Failure(text: "is not valid UTF-8") }
+        if keep, !UTF8Validation.isValid(out, from: start) { throw Failure(text: "is not valid UTF-8") }
     }
 
     mutating func hex4() throws -> UInt32 {

@@ -3,9 +3,12 @@ import GreenCustomsCore
 extension LineScreening {
     /// Merges the candidates into findings (one per item, the strongest evidence first), applies the shipment rules
     /// and scores the line.
+    /// Whether the line has nothing on it: no candidate and no flag make it green with a score of 0.
+    var isQuiet: Bool { candidates.isEmpty && flags.isEmpty }
+
     mutating func result() -> ScreeningResult {
         let lineID = record.string(.lineID)
-        if candidates.isEmpty && flags.isEmpty {
+        if isQuiet {
             return ScreeningResult(
                 lineID: lineID, lineNumber: record.lineNumber, lane: .green, riskScore: 0, findings: [], flags: [],
                 referenceVersion: engine.reference.version)

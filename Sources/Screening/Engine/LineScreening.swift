@@ -47,6 +47,70 @@ struct LineScreening {
 
     var facts: [ScreeningEngine.ItemFacts] { engine.facts }
 
+    /// What `run` leaves for the rules, with candidate offsets relative to the field of their basis, so that it
+    /// holds for any line with the same evidence fields (see `EvidenceMemo`).
+    struct Gathered {
+        var candidates: [Candidate]
+        var flags: [Flag]
+        var subheading: Int32
+        var validCAS: CASNumber?
+        var chemicalContext: Bool
+        var citesCue: Bool
+        var wildlifeHS: Bool
+        var wasteContext: Bool
+        var notWaste: Bool
+        var cues: ContextRules.Cue
+    }
+
+    /// Where each basis's field starts in this record's bytes.
+    func fieldStart(_ basis: Basis) -> Int {
+        switch basis {
+        case .hsCode: record.slice(.hsCode).startIndex
+        case .description: record.slice(.description).startIndex
+        case .casNumber: record.slice(.casNumber).startIndex
+        case .species: record.slice(.species).startIndex
+        }
+    }
+
+    /// The state `run` left, made independent of where the fields lie in this record.
+    var gathered: Gathered {
+        var relative = candidates
+        if !relative.isEmpty {
+            let starts = Basis.allCases.map { fieldStart($0) }
+            for k in relative.indices {
+                let base = starts[Basis.allCases.firstIndex(of: relative[k].basis)!]
+                relative[k].start -= base
+                relative[k].end -= base
+            }
+        }
+        return Gathered(
+            candidates: relative, flags: flags, subheading: subheading, validCAS: validCAS,
+            chemicalContext: chemicalContext, citesCue: citesCue, wildlifeHS: wildlifeHS, wasteContext: wasteContext,
+            notWaste: notWaste, cues: cues)
+    }
+
+    /// Takes up what `run` gave for another line with the same evidence fields.
+    mutating func restore(_ g: Gathered) {
+        candidates = g.candidates
+        if !candidates.isEmpty {
+            let starts = Basis.allCases.map { fieldStart($0) }
+            for k in candidates.indices {
+                let base = starts[Basis.allCases.firstIndex(of: candidates[k].basis)!]
+                candidates[k].start += base
+                candidates[k].end += base
+            }
+        }
+        flags = g.flags
+        subheading = g.subheading
+        validCAS = g.validCAS
+        chemicalContext = g.chemicalContext
+        citesCue = g.citesCue
+        wildlifeHS = g.wildlifeHS
+        wasteContext = g.wasteContext
+        notWaste = g.notWaste
+        cues = g.cues
+    }
+
     // MARK: Gathering
 
     mutating func run(_ bytes: UnsafeBufferPointer<UInt8>, scratch: inout ScreeningEngine.Scratch) {

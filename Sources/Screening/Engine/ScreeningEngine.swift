@@ -39,8 +39,9 @@ public final class ScreeningEngine: Sendable {
     let linkTexts: [(listing: String, explanation: String, withNote: String)]
     /// Each item's listing as shown in findings (`ControlledItem.listingSummary`), computed once.
     let listingSummaries: [String]
-    /// The reference version as a JSON string literal, written on every output line.
-    let escapedVersion: [UInt8]
+    /// The JSON Lines result of a line with nothing on it, after its line id: most lines of a file are written as
+    /// `{"line_id":` + the id + this.
+    let quietTail: [UInt8]
 
     /// What the engine needs of an item in the hot path, computed once.
     struct ItemFacts: Sendable {
@@ -71,10 +72,15 @@ public final class ScreeningEngine: Sendable {
         listingSummaries = Parallel.mapChunks(count: reference.items.count, minimumChunk: 4_000) { range in
             range.map { reference.items[$0].listingSummary }
         }.flatMap { $0 }
-        escapedVersion = {
+        quietTail = {
             var out: [UInt8] = []
-            ResultWriter.string(reference.version, into: &out)
-            return out
+            let quiet = ScreeningResult(
+                lineID: "", lineNumber: 0, lane: .green, riskScore: 0, findings: [], flags: [],
+                referenceVersion: reference.version)
+            ResultWriter.jsonLine(quiet, into: &out)
+            let head = Array(#"{"line_id":"""#.utf8)
+            precondition(out.starts(with: head), "the JSON Lines result starts with its line id")
+            return Array(out.dropFirst(head.count))
         }()
         // The phrase index and the name index are the expensive parts: build them side by side.
         (phrases, scientificNames) = Parallel.pair(
@@ -165,7 +171,10 @@ public final class ScreeningEngine: Sendable {
         var covered: [Bool] = []
         var matches: [PhraseIndex.Match] = []
         var hits: [ScientificNameIndex.Hit] = []
-        public init() {}
+        /// Nil for a one-off line, where filling a memo would cost more than it saves.
+        var memo: EvidenceMemo?
+        public init() { memo = EvidenceMemo() }
+        init(remembering: Bool) { memo = remembering ? EvidenceMemo() : nil }
     }
 
     /// The facts of one word (see `TokenFacts`), from every table.
@@ -202,16 +211,39 @@ public final class ScreeningEngine: Sendable {
 
     /// Screens one line.
     public func screen(_ record: DeclarationRecord) -> ScreeningResult {
-        var scratch = Scratch()
+        var scratch = Scratch(remembering: false)
         return screen(record, scratch: &scratch)
     }
 
     /// Screens one line, reusing `scratch` (one per thread).
     public func screen(_ record: DeclarationRecord, scratch: inout Scratch) -> ScreeningResult {
-        var line = LineScreening(engine: self, record: record)
-        record.bytes.withUnsafeBufferPointer { bytes in
-            line.run(bytes, scratch: &scratch)
-        }
+        var line = gather(record, scratch: &scratch)
         return line.result()
+    }
+
+    /// Gathers what the line's evidence fields give (from the thread's memo when they were seen before), for the
+    /// rules and the result.
+    func gather(_ record: DeclarationRecord, scratch: inout Scratch) -> LineScreening {
+        var line = LineScreening(engine: self, record: record)
+        if let known = scratch.memo?.lookUp(record) {
+            line.restore(known)
+        } else {
+            record.bytes.withUnsafeBufferPointer { bytes in
+                line.run(bytes, scratch: &scratch)
+            }
+            scratch.memo?.store(line.gathered, record)
+        }
+        return line
+    }
+
+    /// Writes the JSON Lines result of a line that `gather` found nothing on (`LineScreening.isQuiet`): the same
+    /// bytes as `ResultWriter.jsonLine` of its result, without building it.
+    func writeQuiet(_ record: DeclarationRecord, into out: inout [UInt8]) {
+        ResultWriter.append(#"{"line_id":"#, &out)
+        record.bytes.withUnsafeBufferPointer { bytes in
+            let id = record.slice(.lineID)
+            ResultWriter.string(UnsafeBufferPointer(rebasing: bytes[id.startIndex..<id.endIndex]), into: &out)
+        }
+        out += quietTail
     }
 }

@@ -143,8 +143,16 @@ public struct BatchScreener: Sendable {
         out.reserveCapacity(batch.records.count * 160)
         var summary = ScreeningSummary()
         var green = 0
+        let quickQuiet = format == .jsonl
         for record in batch.records {
-            let result = engine.screen(record, scratch: &scratch)
+            var line = engine.gather(record, scratch: &scratch)
+            if quickQuiet && line.isQuiet {
+                // Nothing on the line: green, written without building its result.
+                green += 1
+                engine.writeQuiet(record, into: &out)
+                continue
+            }
+            let result = line.result()
             // Most lines are green with nothing on them: count those without touching the dictionaries.
             if result.lane == .green && result.findings.isEmpty && result.flags.isEmpty {
                 green += 1

@@ -102,16 +102,24 @@ enum ResultWriter {
     /// A JSON string literal: quotes, backslashes and control characters escaped, everything else as UTF-8.
     static func string(_ s: String, into out: inout [UInt8]) {
         var s = s
-        let plain = s.withUTF8 { bytes -> Bool in
-            for b in bytes where b < 0x20 || b == 0x22 || b == 0x5C { return false }
+        s.withUTF8 { string($0, into: &out) }
+    }
+
+    /// A JSON string literal of UTF-8 bytes.
+    static func string(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        var plain = true
+        for b in bytes where b < 0x20 || b == 0x22 || b == 0x5C {
+            plain = false
+            break
+        }
+        if plain {
             out.append(0x22)
             out.append(contentsOf: bytes)
             out.append(0x22)
-            return true
+            return
         }
-        if plain { return }
         out.append(0x22)
-        for b in s.utf8 {
+        for b in bytes {
             switch b {
             case 0x22: out += [0x5C, 0x22]
             case 0x5C: out += [0x5C, 0x5C]
