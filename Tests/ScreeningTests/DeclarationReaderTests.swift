@@ -12,10 +12,12 @@ struct DeclarationReaderTests {
         try readAll(Array(text.utf8), format: format, chunk: chunk)
     }
 
-    static func readAll(_ bytes: [UInt8], format: DeclarationReader<MemorySource>.Format? = nil, chunk: Int = 1 << 20)
-        throws -> (records: [DeclarationRecord], errors: [DeclarationError])
-    {
+    static func readAll(
+        _ bytes: [UInt8], format: DeclarationReader<MemorySource>.Format? = nil, chunk: Int = 1 << 20,
+        plainRecords: Bool = true
+    ) throws -> (records: [DeclarationRecord], errors: [DeclarationError]) {
         var reader = DeclarationReader(source: MemorySource(bytes), format: format, chunkSize: chunk)
+        reader.plainRecords = plainRecords
         var records: [DeclarationRecord] = []
         var errors: [DeclarationError] = []
         while true {
@@ -130,6 +132,31 @@ struct DeclarationReaderTests {
         #expect(errors[3].message == "has none of hs_code, description, cas_number, species")
     }
 
+    /// A record's line number and every field's value, for comparing two readings.
+    static func fields(_ record: DeclarationRecord) -> [String] {
+        ["\(record.lineNumber)"] + DeclarationField.allCases.map { record.has($0) ? "=" + record.string($0) : "-" }
+    }
+
+    @Test(
+        "CSV: quoted fields, CRLF, embedded line feeds and every awkward ending read the same by the fast path and byte by byte",
+        arguments: [1 << 20, 1, 2, 5, 64])
+    func fastPathAgrees(chunk: Int) throws {
+        let header = "line_id,description,hs_code,species\r\n"
+        let bodies = [
+            "1,plain,0101.21,\r\n", "2,\"quoted, with comma\",0101.21,Python regius\n",
+            "3,\"a \"\"doubled\"\" quote\",,\n",
+            "4,\"multi\nline\",,\n", "5,\"closed\" ,,\n", "6,\"closed\"x,,\n", "7,12\" pipe,,\n", "8,a\rb,,\r\n",
+            "9,,,\"Panthera tigris\"\r\n", "10,\"\",\"\",\"\"\n", "11,too,many,fields,here\n", "12,last,no,newline\r",
+        ]
+        for n in 0..<bodies.count {
+            let text = header + bodies[n...].joined() + bodies[..<n].joined()
+            let fast = try Self.readAll(Array(text.utf8), chunk: chunk)
+            let slow = try Self.readAll(Array(text.utf8), chunk: chunk, plainRecords: false)
+            #expect(fast.records.map(Self.fields) == slow.records.map(Self.fields), "rotation \(n)")
+            #expect(fast.errors == slow.errors, "rotation \(n)")
+        }
+    }
+
     @Test("Fuzz: no byte sequence traps, and every line is either a record or an error")
     func fuzz() throws {
         var rng = SplitMix64(seed: 0x6EE2_C057)
@@ -156,6 +183,10 @@ struct DeclarationReaderTests {
                     let (records, errors) = try Self.readAll(bytes, chunk: chunk)
                     let lines = records.map(\.lineNumber) + errors.map(\.lineNumber)
                     #expect(Set(lines).count == lines.count, "a line reported twice in round \(round)")
+                    // The fast path for ordinary records reads exactly what the byte-by-byte scan reads.
+                    let (slowRecords, slowErrors) = try Self.readAll(bytes, chunk: chunk, plainRecords: false)
+                    #expect(records.map(Self.fields) == slowRecords.map(Self.fields), "round \(round), chunk \(chunk)")
+                    #expect(errors == slowErrors, "round \(round), chunk \(chunk)")
                 } catch is InputError {
                     // An unusable header is a clean, reported failure.
                 }

@@ -28,6 +28,8 @@ public struct DeclarationReader<Source: ByteSource> {
     /// For CSV: the declaration field of each column position, nil for unknown columns.
     var columns: [DeclarationField?] = []
     var headerRead = false
+    /// Whether ordinary CSV records take `scanPlainRecord` (off only in tests, which check both ways agree).
+    var plainRecords = true
 
     public init(source: Source, format: Format? = nil, chunkSize: Int = 1 << 20) {
         self.source = source
@@ -193,7 +195,14 @@ public struct DeclarationReader<Source: ByteSource> {
                 if problem == nil, !keepAll, fieldCount > columns.count {
                     problem = "has \(fieldCount) fields, the header has \(columns.count)"
                 }
-                if problem == nil, !UTF8Validation.isValid(out, from: recordStart) { problem = "is not valid UTF-8" }
+                // Each known field must be UTF-8 (the bytes of unknown columns are not read).
+                if problem == nil,
+                    keepAll
+                        ? !UTF8Validation.isValid(out, from: recordStart)
+                        : !UTF8Validation.isValid(out, fields: ranges)
+                {
+                    problem = "is not valid UTF-8"
+                }
                 if let problem {
                     out.removeSubrange(recordStart...)
                     return .error(DeclarationError(lineNumber: startLine, message: problem))
@@ -231,6 +240,7 @@ public struct DeclarationReader<Source: ByteSource> {
     /// The hot loop of screening: runs of ordinary bytes are found with a tight scan and copied in one go; there
     /// are no closures or per-byte appends.
     func scanCSVRecord(from start: Int, keepAll: Bool, into out: inout [UInt8]) -> Scan {
+        if !keepAll, plainRecords, let plain = scanPlainRecord(from: start, into: &out) { return plain }
         let columnCount = columns.count
         var ranges = FieldRanges()
         var headerRanges: [Range<Int32>] = []
@@ -354,6 +364,117 @@ public struct DeclarationReader<Source: ByteSource> {
         }
     }
 
+    /// The common case, fast: a record whose quoted fields (if any) hold no doubled quote, found eight bytes at a
+    /// time and copied in one piece. Field ranges point inside it (past the quotes of quoted fields; the bytes of
+    /// unknown columns come along). Nil for anything unusual (a doubled quote, a quote inside an unquoted field,
+    /// text after a closing quote, a field over 64 KiB, an unclosed quote at the end), which `scanCSVRecord` then
+    /// reads byte by byte, with its exact errors.
+    func scanPlainRecord(from start: Int, into out: inout [UInt8]) -> Scan? {
+        var ranges = FieldRanges()
+        let base = out.count - start
+        let columns = self.columns
+        let maximumField = Self.maximumFieldBytes
+        let atEnd = self.atEnd
+        return buffer.withUnsafeBufferPointer { buf -> Scan? in
+            let end = buf.count
+            guard let p = buf.baseAddress, start < end else { return nil }
+            var fieldIndex = 0
+            var newlines = 0
+            var i = start
+            while true {
+                var fieldStart = i
+                var fieldEnd: Int
+                var j: Int
+                if i < end && p[i] == 0x22 {
+                    // A quoted field: up to the closing quote, counting line feeds inside it.
+                    var q = i + 1
+                    while true {
+                        q = Self.nextQuoteOrLineFeed(p, from: q, to: end)
+                        guard q < end else { return atEnd ? nil : .needMore }
+                        if p[q] == 0x0A {
+                            newlines += 1
+                            q += 1
+                            continue
+                        }
+                        break
+                    }
+                    if q + 1 == end && !atEnd { return .needMore }
+                    j = q + 1
+                    if j < end && p[j] != 0x2C && p[j] != 0x0A && !(p[j] == 0x0D && j + 1 < end && p[j + 1] == 0x0A) {
+                        return nil
+                    }
+                    if j < end && p[j] == 0x0D { j += 1 }
+                    fieldStart = i + 1
+                    fieldEnd = q
+                } else {
+                    j = Self.nextDelimiter(p, from: i, to: end)
+                    if j == end && !atEnd { return .needMore }
+                    if j < end && p[j] == 0x22 { return nil }
+                    fieldEnd = j
+                    // A carriage return before the line feed (or at the very end) is not part of the last field.
+                    if (j == end || p[j] == 0x0A) && fieldEnd > fieldStart && p[fieldEnd - 1] == 0x0D { fieldEnd -= 1 }
+                }
+                if fieldEnd - fieldStart > maximumField { return nil }
+                if fieldIndex < columns.count, let field = columns[fieldIndex] {
+                    ranges[field.rawValue] = Int32(base + fieldStart)..<Int32(base + fieldEnd)
+                }
+                fieldIndex += 1
+                if j == end || p[j] == 0x0A {
+                    // The copy ends with the last field's bytes (or its closing quote).
+                    var copyEnd = j
+                    if copyEnd > start && p[copyEnd - 1] == 0x0D { copyEnd -= 1 }
+                    copyEnd = max(copyEnd, fieldEnd)
+                    out.append(contentsOf: UnsafeBufferPointer(start: p + start, count: copyEnd - start))
+                    return .complete(
+                        ranges: ranges, header: [], end: j == end ? end : j + 1,
+                        newlines: newlines + (j == end ? 0 : 1), fieldCount: fieldIndex, badField: nil)
+                }
+                i = j + 1
+            }
+        }
+    }
+
+    /// The position of the first quote or line feed in `p[from..<to]`, or `to`.
+    @inline(__always)
+    static func nextQuoteOrLineFeed(_ p: UnsafePointer<UInt8>, from: Int, to end: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func zeroBytes(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
+        var i = from
+        let raw = UnsafeRawPointer(p)
+        while i + 8 <= end {
+            let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            let found = zeroBytes(w ^ (ones &* 0x22)) | zeroBytes(w ^ (ones &* 0x0A))
+            if found != 0 { return i + found.trailingZeroBitCount / 8 }
+            i += 8
+        }
+        while i < end && p[i] != 0x22 && p[i] != 0x0A { i += 1 }
+        return i
+    }
+
+    /// The position of the first comma, line feed or quote in `p[from..<to]`, or `to`: eight bytes at a time, with
+    /// the zero-byte test on each byte XORed with the delimiter.
+    @inline(__always)
+    static func nextDelimiter(_ p: UnsafePointer<UInt8>, from: Int, to end: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func zeroBytes(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
+        var i = from
+        let raw = UnsafeRawPointer(p)
+        while i + 8 <= end {
+            let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            let found = zeroBytes(w ^ (ones &* 0x2C)) | zeroBytes(w ^ (ones &* 0x0A)) | zeroBytes(w ^ (ones &* 0x22))
+            if found != 0 { return i + found.trailingZeroBitCount / 8 }
+            i += 8
+        }
+        while i < end {
+            let c = p[i]
+            if c == 0x2C || c == 0x0A || c == 0x22 { return i }
+            i += 1
+        }
+        return end
+    }
+
     // MARK: JSON Lines
 
     mutating func parseJSONLine() throws(InputError) -> Outcome {
@@ -403,11 +524,29 @@ public struct DeclarationReader<Source: ByteSource> {
 
 /// UTF-8 well-formedness (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF), ASCII fast path first.
 enum UTF8Validation {
-    static func isValid(_ bytes: [UInt8], from start: Int = 0) -> Bool {
+    /// Whether each of the record's fields in `bytes` is well-formed.
+    static func isValid(_ bytes: [UInt8], fields: FieldRanges) -> Bool {
+        for k in 0..<DeclarationField.allCases.count {
+            let range = fields[k]
+            if !range.isEmpty && !isValid(bytes, from: Int(range.lowerBound), to: Int(range.upperBound)) {
+                return false
+            }
+        }
+        return true
+    }
+
+    static func isValid(_ bytes: [UInt8], from start: Int = 0, to stop: Int? = nil) -> Bool {
         bytes.withUnsafeBufferPointer { buf in
             var i = start
-            let n = buf.count
+            let n = stop ?? buf.count
+            guard let base = buf.baseAddress else { return true }
+            let raw = UnsafeRawPointer(base)
             while i < n {
+                // Eight ASCII bytes at a time.
+                if i + 8 <= n, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                    i += 8
+                    continue
+                }
                 let b = buf[i]
                 if b < 0x80 {
                     i += 1

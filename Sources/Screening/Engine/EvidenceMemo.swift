@@ -2,10 +2,10 @@ import Foundation
 
 /// Remembers, per thread, what a line's evidence gave before the shipment rules. Everything `LineScreening.run`
 /// decides (candidates, identifier flags, the word context) depends only on four fields: the HS code, the
-/// description, the CAS number and the species. Declaration files repeat those four a great deal (one trader ships
-/// the same goods under the same description line after line), so a repeated line skips tokenising, the word
-/// tables and the name indexes, and goes straight to the rules, which read the line's own date, direction,
-/// countries and permits.
+/// description, the CAS number and the species; so do the merged findings (for each direction) and the code checks.
+/// Declaration files repeat those four a great deal (one trader ships the same goods under the same description
+/// line after line), so a repeated line skips tokenising, the word tables and the name indexes, and goes straight
+/// to the rules that read its own date, direction, countries and permits.
 ///
 /// Direct-mapped by a hash of the four fields; the stored key is compared byte for byte, so a collision costs a
 /// recomputation, never a wrong answer. Output does not depend on whether a line was remembered.
@@ -18,7 +18,7 @@ struct EvidenceMemo {
     struct Slot {
         var hash: UInt64 = 0
         var key: [UInt8] = []
-        var entry: LineScreening.Gathered?
+        var entry: LineScreening.Remembered?
     }
 
     private var slots: [Slot]
@@ -31,7 +31,7 @@ struct EvidenceMemo {
     }
 
     /// Looks the record's evidence up; remembers where its fields are, so that `store` can file what the line gave.
-    mutating func lookUp(_ record: DeclarationRecord) -> LineScreening.Gathered? {
+    mutating func lookUp(_ record: DeclarationRecord) -> LineScreening.Remembered? {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15
         for (k, field) in Self.fields.enumerated() {
             let slice = record.slice(field)
@@ -49,7 +49,7 @@ struct EvidenceMemo {
     }
 
     /// Files what the line last looked up gave.
-    mutating func store(_ gathered: LineScreening.Gathered, _ record: DeclarationRecord) {
+    mutating func store(_ remembered: LineScreening.Remembered, _ record: DeclarationRecord) {
         let slot = Int(truncatingIfNeeded: keyHash >> 40) & (Self.size - 1)
         var key: [UInt8] = []
         key.reserveCapacity(spans.reduce(0) { $0 + $1.count } + 4 * 3)
@@ -60,7 +60,7 @@ struct EvidenceMemo {
             key.append(UInt8(truncatingIfNeeded: span.count >> 16))
             key.append(contentsOf: record.bytes[span])
         }
-        slots[slot] = Slot(hash: keyHash, key: key, entry: gathered)
+        slots[slot] = Slot(hash: keyHash, key: key, entry: remembered)
     }
 
     /// Whether a stored key holds the same four fields.

@@ -14,13 +14,47 @@ extension LineScreening {
                 referenceVersion: engine.reference.version)
         }
         direction = Self.direction(record.slice(.direction))
-        let merged = mergedCandidates()
-        let findings = merged.map(finding)
-        applyRules(merged)
-        let (score, lane) = Self.score(findings, flags)
+        let basis = ruleBasis()
+        let slot = direction.flatMap { Direction.allCases.firstIndex(of: $0) } ?? Direction.allCases.count
+        let forDirection: (findings: [Finding], documents: [String])
+        if let known = remembered.byDirection[slot] {
+            forDirection = known
+        } else {
+            forDirection = (moved(basis.merged, toFields: false).map(finding), requiredDocuments(basis.acted))
+            remembered.byDirection[slot] = forDirection
+        }
+        applyRules(basis, documents: forDirection.documents)
+        let (score, lane) = Self.score(forDirection.findings, flags)
         return ScreeningResult(
-            lineID: lineID, lineNumber: record.lineNumber, lane: lane, riskScore: score, findings: findings,
+            lineID: lineID, lineNumber: record.lineNumber, lane: lane, riskScore: score,
+            findings: forDirection.findings,
             flags: flags, referenceVersion: engine.reference.version)
+    }
+
+    /// What one set of evidence fields gave (`Gathered`), with what the rules and the result derive from it alone,
+    /// each worked out the first time a line needs it. Lines with the same evidence share one (see `EvidenceMemo`).
+    final class Remembered {
+        let gathered: Gathered
+        var rules: RuleBasis?
+        /// The findings and the documents to reference, by direction (the last slot for a line without one).
+        var byDirection: [(findings: [Finding], documents: [String])?] = Array(
+            repeating: nil, count: Direction.allCases.count + 1)
+
+        init(_ gathered: Gathered) { self.gathered = gathered }
+    }
+
+    /// The merged candidates, the acted-on items and the code checks of this line's evidence.
+    mutating func ruleBasis() -> RuleBasis {
+        if let known = remembered.rules { return known }
+        let merged = mergedCandidates()
+        let actedOn = merged.filter { $0.certainty >= .likely && $0.key >= 0 }
+        var codes = self
+        codes.flags = []
+        if !actedOn.isEmpty { codes.checkCodes(actedOn) }
+        let basis = RuleBasis(
+            merged: moved(merged, toFields: true), acted: actedOn.map(acted), codeFlags: codes.flags)
+        remembered.rules = basis
+        return basis
     }
 
     /// One candidate per item: the strongest; other fields that found it corroborate it, and two fields that agree

@@ -20,49 +20,86 @@ extension LineScreening {
         .licence, .permit, .certificate, .notificationAndConsent, .movementDocument,
     ]
 
-    mutating func applyRules(_ merged: [Candidate]) {
-        let acted = merged.filter { $0.certainty >= .likely && $0.key >= 0 }
-        if acted.isEmpty { return }
+    /// What the rules need of one item the line acts on, worked out once per evidence (see `RuleBasis`).
+    struct Acted {
+        var key: Int32
+        var regime: Regime
+        var name: String
+        /// The item's listings under agreements that restrict trade with States not party, with that agreement.
+        var tradeListings: [(Agreement, Listing)]
+        /// The Appendix I flag's message, for an item in CITES Appendix I.
+        var appendixI: String?
+        /// Whether the Basel Ban Amendment covers it (Annex VIII or Annex I wastes).
+        var banned: Bool
+        /// The POPs import flag's message, for a chemical in Stockholm Annex A or B.
+        var popsImport: String?
+    }
+
+    /// What the rules need of the line's evidence alone: the merged candidates, the items acted on, and the flags of
+    /// codes that contradict what the line names.
+    struct RuleBasis {
+        /// With offsets relative to each candidate's field, as in `Gathered`.
+        var merged: [Candidate]
+        var acted: [Acted]
+        var codeFlags: [Flag]
+    }
+
+    func acted(_ c: Candidate) -> Acted {
+        let item = engine.reference.items[Int(c.key)]
+        var acted = Acted(key: c.key, regime: item.regime, name: item.names.preferred, tradeListings: [], banned: false)
+        for listing in item.listings {
+            if let agreement = Self.tradeAgreement(listing) { acted.tradeListings.append((agreement, listing)) }
+        }
+        switch item.regime {
+        case .cites where item.listings.contains { Self.appendices($0.list).contains("I") }:
+            let split = item.listings.contains { Self.appendices($0.list).count > 1 }
+            acted.appendixI =
+                "\(item.names.preferred) is in CITES Appendix I\(split ? " (some populations; the others in Appendix II)" : ""): trade for primarily commercial purposes is prohibited, and both an export and an import permit are required (Art. III)"
+        case .basel where item.listings.contains { $0.list == "Annex VIII" || $0.list == "Annex I" }:
+            acted.banned = true
+        case .stockholm where item.listings.contains { $0.list == "Annex A" || $0.list == "Annex B" }:
+            acted.popsImport =
+                "\(item.names.preferred) (Stockholm \(item.listings.map(\.list).joined(separator: ", "))) may be imported only for environmentally sound disposal or a use the importing Party is permitted (Art. 3 para. 2(a)); ask for the purpose and the exemption"
+        default: break
+        }
+        return acted
+    }
+
+    /// The documents the acted-on items need for the line's direction that a line should reference in
+    /// `permit_refs`. End-use certificates (CWC Schedule 3) and the exporter's certification (Stockholm) are needed
+    /// only towards States not party, which the party rules flag themselves.
+    func requiredDocuments(_ acted: [Acted]) -> [String] {
+        var documents: [String] = []
+        for a in acted {
+            for r in requirements(a.key)
+            where Self.permitKinds.contains(r.kind) && !(a.regime == .stockholm && r.kind == .certificate) {
+                if !documents.contains(r.document) { documents.append(r.document) }
+            }
+        }
+        return documents
+    }
+
+    /// The rules that read the line's own date, countries, direction and permits, then the code checks.
+    mutating func applyRules(_ basis: RuleBasis, documents: [String]) {
+        if basis.acted.isEmpty { return }
         let date = declarationDate()
         let parties = counterparties()
         var seenAgreements = Set<String>()
-        var requiredDocuments: [String] = []
-        for c in acted {
-            let item = engine.reference.items[Int(c.key)]
-            for listing in item.listings {
-                checkParties(item, listing, parties, date, &seenAgreements)
+        for a in basis.acted {
+            for (agreement, listing) in a.tradeListings {
+                checkParties(agreement, listing, parties, date, &seenAgreements)
             }
-            switch item.regime {
-            case .cites where item.listings.contains { Self.appendices($0.list).contains("I") }:
-                let split = item.listings.contains { Self.appendices($0.list).count > 1 }
-                add(
-                    .citesAppendixI,
-                    "\(item.names.preferred) is in CITES Appendix I\(split ? " (some populations; the others in Appendix II)" : ""): trade for primarily commercial purposes is prohibited, and both an export and an import permit are required (Art. III)"
-                )
-            case .basel where item.listings.contains { $0.list == "Annex VIII" || $0.list == "Annex I" }:
-                checkBan(item, parties, date)
-            case .stockholm
-            where direction == .import && item.listings.contains { $0.list == "Annex A" || $0.list == "Annex B" }:
-                if !cues.contains(.disposal) {
-                    add(
-                        .popsImport,
-                        "\(item.names.preferred) (Stockholm \(item.listings.map(\.list).joined(separator: ", "))) may be imported only for environmentally sound disposal or a use the importing Party is permitted (Art. 3 para. 2(a)); ask for the purpose and the exemption"
-                    )
-                }
-            default: break
-            }
-            // End-use certificates (CWC Schedule 3) and the exporter's certification (Stockholm) are needed only
-            // towards States not party, which the party rules flag themselves.
-            for r in requirements(c.key)
-            where Self.permitKinds.contains(r.kind) && !(item.regime == .stockholm && r.kind == .certificate) {
-                if !requiredDocuments.contains(r.document) { requiredDocuments.append(r.document) }
+            if let message = a.appendixI { add(.citesAppendixI, message) }
+            if a.banned { checkBan(a.name, parties, date) }
+            if let message = a.popsImport, direction == .import, !cues.contains(.disposal) {
+                add(.popsImport, message)
             }
         }
-        if !requiredDocuments.isEmpty, !record.has(.permitRefs) {
-            let shown = requiredDocuments.prefix(3).joined(separator: "; ")
+        if !documents.isEmpty, !record.has(.permitRefs) {
+            let shown = documents.prefix(3).joined(separator: "; ")
             add(.missingPermit, "the line carries no permit reference, but needs: \(shown)")
         }
-        checkCodes(acted)
+        for flag in basis.codeFlags { add(flag.code, flag.message) }
     }
 
     /// "Appendix I/II" → ["I", "II"].
@@ -143,10 +180,9 @@ extension LineScreening {
     }
 
     mutating func checkParties(
-        _ item: ControlledItem, _ listing: Listing, _ parties: [Country], _ date: CalendarDate?,
+        _ agreement: Agreement, _ listing: Listing, _ parties: [Country], _ date: CalendarDate?,
         _ seen: inout Set<String>
     ) {
-        guard let agreement = Self.tradeAgreement(listing) else { return }
         let when = date.map { " on \($0)" } ?? ""
         for country in parties where !Self.isParty(country, agreement, date) {
             guard seen.insert("\(agreement.rawValue)|\(listing.list)|\(country.code.text)").inserted else { continue }
@@ -215,7 +251,7 @@ extension LineScreening {
     }
 
     /// The Ban Amendment: no hazardous waste from an Annex VII country bound by it to a country outside Annex VII.
-    mutating func checkBan(_ item: ControlledItem, _ parties: [Country], _ date: CalendarDate?) {
+    mutating func checkBan(_ name: String, _ parties: [Country], _ date: CalendarDate?) {
         let origin = record.string(.origin).uppercased()
         let destination = record.string(.destination).uppercased()
         guard Self.baselAnnexVII.contains(origin), !destination.isEmpty, !Self.baselAnnexVII.contains(destination),
@@ -223,7 +259,7 @@ extension LineScreening {
         else { return }
         add(
             .baselBan,
-            "\(item.names.preferred) from \(exporter.name) (Annex VII, bound by the Ban Amendment) to \(destination), outside Annex VII: the export is prohibited (Basel Convention Art. 4A)"
+            "\(name) from \(exporter.name) (Annex VII, bound by the Ban Amendment) to \(destination), outside Annex VII: the export is prohibited (Basel Convention Art. 4A)"
         )
     }
 

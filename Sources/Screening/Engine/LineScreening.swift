@@ -39,6 +39,8 @@ struct LineScreening {
     var sharedKept = 0
     /// The word classes of the description.
     var cues = ContextRules.Cue()
+    /// What this line's evidence gave, shared with later lines that have the same evidence (set by `gather`).
+    var remembered: Remembered!
 
     init(engine: ScreeningEngine, record: DeclarationRecord) {
         self.engine = engine
@@ -72,34 +74,32 @@ struct LineScreening {
         }
     }
 
+    /// Candidates with their offsets moved from this record to their fields (`toFields`), or back.
+    func moved(_ list: [Candidate], toFields: Bool) -> [Candidate] {
+        if list.isEmpty { return list }
+        var list = list
+        let starts = Basis.allCases.map { fieldStart($0) * (toFields ? -1 : 1) }
+        for k in list.indices {
+            let shift = starts[Basis.allCases.firstIndex(of: list[k].basis)!]
+            list[k].start += shift
+            list[k].end += shift
+        }
+        return list
+    }
+
     /// The state `run` left, made independent of where the fields lie in this record.
     var gathered: Gathered {
-        var relative = candidates
-        if !relative.isEmpty {
-            let starts = Basis.allCases.map { fieldStart($0) }
-            for k in relative.indices {
-                let base = starts[Basis.allCases.firstIndex(of: relative[k].basis)!]
-                relative[k].start -= base
-                relative[k].end -= base
-            }
-        }
-        return Gathered(
-            candidates: relative, flags: flags, subheading: subheading, validCAS: validCAS,
+        Gathered(
+            candidates: moved(candidates, toFields: true), flags: flags, subheading: subheading, validCAS: validCAS,
             chemicalContext: chemicalContext, citesCue: citesCue, wildlifeHS: wildlifeHS, wasteContext: wasteContext,
             notWaste: notWaste, cues: cues)
     }
 
     /// Takes up what `run` gave for another line with the same evidence fields.
-    mutating func restore(_ g: Gathered) {
-        candidates = g.candidates
-        if !candidates.isEmpty {
-            let starts = Basis.allCases.map { fieldStart($0) }
-            for k in candidates.indices {
-                let base = starts[Basis.allCases.firstIndex(of: candidates[k].basis)!]
-                candidates[k].start += base
-                candidates[k].end += base
-            }
-        }
+    mutating func restore(_ known: Remembered) {
+        remembered = known
+        let g = known.gathered
+        candidates = moved(g.candidates, toFields: false)
         flags = g.flags
         subheading = g.subheading
         validCAS = g.validCAS

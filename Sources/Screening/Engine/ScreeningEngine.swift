@@ -231,7 +231,8 @@ public final class ScreeningEngine: Sendable {
             record.bytes.withUnsafeBufferPointer { bytes in
                 line.run(bytes, scratch: &scratch)
             }
-            scratch.memo?.store(line.gathered, record)
+            line.remembered = LineScreening.Remembered(line.gathered)
+            scratch.memo?.store(line.remembered, record)
         }
         return line
     }
