@@ -188,18 +188,21 @@ public struct DeclarationReader<Source: ByteSource> {
         while true {
             let result = scanCSVRecord(from: position, keepAll: keepAll, into: &out)
             switch result {
-            case .complete(let ranges, let headerRanges, let end, let newlines, let fieldCount, let badField):
+            case .complete(let ranges, let headerRanges, let end, let newlines, let fieldCount, let badField, let whole):
                 position = end
                 line += newlines
                 var problem = badField
                 if problem == nil, !keepAll, fieldCount > columns.count {
                     problem = "has \(fieldCount) fields, the header has \(columns.count)"
                 }
-                // Each known field must be UTF-8 (the bytes of unknown columns are not read).
+                // Each known field must be UTF-8 (the bytes of unknown columns are not read). A record copied whole
+                // (`scanPlainRecord`) that is UTF-8 throughout has UTF-8 fields, since its fields are cut at ASCII
+                // bytes; only a record with a bad byte somewhere needs each field checked.
                 if problem == nil,
                     keepAll
                         ? !UTF8Validation.isValid(out, from: recordStart)
-                        : !UTF8Validation.isValid(out, fields: ranges)
+                        : !((whole && UTF8Validation.isValid(out, from: recordStart))
+                            || UTF8Validation.isValid(out, fields: ranges))
                 {
                     problem = "is not valid UTF-8"
                 }
@@ -227,8 +230,10 @@ public struct DeclarationReader<Source: ByteSource> {
     }
 
     enum Scan {
+        /// `whole`: the record's bytes were copied whole, separators and unknown columns included.
         case complete(
-            ranges: FieldRanges, header: [Range<Int32>], end: Int, newlines: Int, fieldCount: Int, badField: String?)
+            ranges: FieldRanges, header: [Range<Int32>], end: Int, newlines: Int, fieldCount: Int, badField: String?,
+            whole: Bool = false)
         case needMore
         case malformed(String)
     }
@@ -427,7 +432,7 @@ public struct DeclarationReader<Source: ByteSource> {
                     out.append(contentsOf: UnsafeBufferPointer(start: p + start, count: copyEnd - start))
                     return .complete(
                         ranges: ranges, header: [], end: j == end ? end : j + 1,
-                        newlines: newlines + (j == end ? 0 : 1), fieldCount: fieldIndex, badField: nil)
+                        newlines: newlines + (j == end ? 0 : 1), fieldCount: fieldIndex, badField: nil, whole: true)
                 }
                 i = j + 1
             }

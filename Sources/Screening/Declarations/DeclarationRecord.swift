@@ -92,6 +92,18 @@ public struct DeclarationRecord: Sendable {
         return bytes[lower..<upper]
     }
 
+    /// Where the field lies in `bytes`, without surrounding spaces (as `slice`, without making a slice).
+    func span(_ field: DeclarationField) -> Range<Int> {
+        let range = ranges[field.rawValue]
+        var lower = Int(range.lowerBound)
+        var upper = Int(range.upperBound)
+        bytes.withUnsafeBufferPointer { b in
+            while lower < upper, b[lower] == 0x20 || b[lower] == 0x09 { lower += 1 }
+            while upper > lower, b[upper - 1] == 0x20 || b[upper - 1] == 0x09 { upper -= 1 }
+        }
+        return lower..<upper
+    }
+
     public func has(_ field: DeclarationField) -> Bool { !slice(field).isEmpty }
 
     /// The field as text (it was checked to be UTF-8 when read).

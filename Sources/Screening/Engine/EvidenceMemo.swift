@@ -10,8 +10,8 @@ import Foundation
 /// Direct-mapped by a hash of the four fields; the stored key is compared byte for byte, so a collision costs a
 /// recomputation, never a wrong answer. Output does not depend on whether a line was remembered.
 struct EvidenceMemo {
-    /// Slots per thread. At about 200 bytes a slot (key plus a usually empty entry) this is about 13 MiB.
-    static let size = 1 << 16
+    /// Slots per thread. A slot is 24 bytes (3 MiB in all); each filled one holds its key (the four fields) and what they gave.
+    static let size = 1 << 17
 
     /// One remembered line: the hash and bytes of its four fields, and what they gave. Kept together, so a look-up
     /// touches one slot (and the key's bytes) rather than three tables.
@@ -30,18 +30,52 @@ struct EvidenceMemo {
         slots = [Slot](repeating: Slot(), count: Self.size)
     }
 
+    /// The hash of the record's four fields, with where they lie.
+    static func key(_ record: DeclarationRecord, _ spans: inout [Range<Int>]) -> UInt64 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15
+        record.bytes.withUnsafeBytes { raw in
+            for (k, field) in fields.enumerated() {
+                let span = record.span(field)
+                spans[k] = span
+                h = hash(raw, span, h)
+            }
+        }
+        return h | 1
+    }
+
+    @inline(__always)
+    static func slot(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash >> 40) & (size - 1) }
+
+    /// Looks up a whole batch: first every record's hash, then every slot, then every stored key. Each step's loads
+    /// do not depend on one another, so the processor overlaps their cache misses (a look-up one record at a time
+    /// waits for the slot, then for the key, in turn). `found[k]` is what record `k` gave, or nil; records whose
+    /// evidence first appears in this batch are nil even where an earlier record of the batch has it (`gather`
+    /// looks those up again).
+    mutating func lookUp(_ records: [DeclarationRecord], into found: inout [LineScreening.Remembered?]) {
+        found.removeAll(keepingCapacity: true)
+        batchHashes.removeAll(keepingCapacity: true)
+        batchSpans.removeAll(keepingCapacity: true)
+        var spans = self.spans
+        for record in records {
+            batchHashes.append(Self.key(record, &spans))
+            batchSpans.append(contentsOf: spans)
+        }
+        slots.withUnsafeBufferPointer { slots in
+            for h in batchHashes { found.append(slots[Self.slot(h)].hash == h ? slots[Self.slot(h)].entry : nil) }
+            for k in records.indices where found[k] != nil {
+                let slot = Self.slot(batchHashes[k])
+                if !Self.same(slots[slot].key, records[k].bytes, batchSpans[(4 * k)..<(4 * k + 4)]) { found[k] = nil }
+            }
+        }
+    }
+
+    private var batchHashes: [UInt64] = []
+    private var batchSpans: [Range<Int>] = []
+
     /// Looks the record's evidence up; remembers where its fields are, so that `store` can file what the line gave.
     mutating func lookUp(_ record: DeclarationRecord) -> LineScreening.Remembered? {
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15
-        for (k, field) in Self.fields.enumerated() {
-            let slice = record.slice(field)
-            spans[k] = slice.startIndex..<slice.endIndex
-        }
-        record.bytes.withUnsafeBytes { raw in
-            for span in spans { h = Self.hash(raw, span, h) }
-        }
-        keyHash = h | 1
-        let slot = Int(truncatingIfNeeded: keyHash >> 40) & (Self.size - 1)
+        keyHash = Self.key(record, &spans)
+        let slot = Self.slot(keyHash)
         return slots.withUnsafeBufferPointer { slots in
             guard slots[slot].hash == keyHash, Self.same(slots[slot].key, record.bytes, spans) else { return nil }
             return slots[slot].entry
@@ -50,7 +84,7 @@ struct EvidenceMemo {
 
     /// Files what the line last looked up gave.
     mutating func store(_ remembered: LineScreening.Remembered, _ record: DeclarationRecord) {
-        let slot = Int(truncatingIfNeeded: keyHash >> 40) & (Self.size - 1)
+        let slot = Self.slot(keyHash)
         var key: [UInt8] = []
         key.reserveCapacity(spans.reduce(0) { $0 + $1.count } + 4 * 3)
         for span in spans {
@@ -64,7 +98,8 @@ struct EvidenceMemo {
     }
 
     /// Whether a stored key holds the same four fields.
-    static func same(_ key: [UInt8], _ bytes: [UInt8], _ spans: [Range<Int>]) -> Bool {
+    @inline(__always)
+    static func same(_ key: [UInt8], _ bytes: [UInt8], _ spans: some Collection<Range<Int>>) -> Bool {
         key.withUnsafeBytes { k in
             bytes.withUnsafeBytes { b in
                 var at = 0

@@ -40,7 +40,13 @@ extension LineScreening {
         var byDirection: [(findings: [Finding], documents: [String])?] = Array(
             repeating: nil, count: Direction.allCases.count + 1)
 
-        init(_ gathered: Gathered) { self.gathered = gathered }
+        /// Whether lines with this evidence have nothing on them (no candidate, no flag).
+        let isQuiet: Bool
+
+        init(_ gathered: Gathered) {
+            self.gathered = gathered
+            isQuiet = gathered.candidates.isEmpty && gathered.flags.isEmpty
+        }
     }
 
     /// The merged candidates, the acted-on items and the code checks of this line's evidence.
@@ -153,16 +159,22 @@ extension LineScreening {
     /// from 15.
     static func score(_ findings: [Finding], _ flags: [Flag]) -> (Int, Lane) {
         var score = 0
-        if let strongest = findings.map(\.certainty).max() {
+        var strongest: Certainty?
+        var regimes: [Regime] = []
+        for k in findings.indices {
+            let certainty = findings[k].certainty
+            if strongest.map({ certainty > $0 }) ?? true { strongest = certainty }
+            if certainty >= .likely, !regimes.contains(findings[k].regime) { regimes.append(findings[k].regime) }
+        }
+        if let strongest {
             switch strongest {
             case .certain: score = 60
             case .likely: score = 50
             case .possible: score = 15
             }
         }
-        let regimes = Set(findings.filter { $0.certainty >= .likely }.map(\.regime))
         score += max(0, regimes.count - 1) * 5
-        for flag in flags { score += flag.code.weight }
+        for k in flags.indices { score += flags[k].code.weight }
         score = min(score, 100)
         let lane: Lane = score >= 70 ? .red : score >= 15 ? .yellow : .green
         return (score, lane)

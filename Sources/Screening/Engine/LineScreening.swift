@@ -3,7 +3,9 @@ import GreenCustomsCore
 /// The work on one line: gather candidate items from every field, weigh them against their context, apply the
 /// shipment rules, score. Candidates carry byte ranges into the line, so strings are built only for findings.
 struct LineScreening {
-    let engine: ScreeningEngine
+    /// Unowned: every line is screened inside a call on its engine, and the threads that screen together would
+    /// otherwise contend for the engine's reference count on every line.
+    unowned(unsafe) let engine: ScreeningEngine
     let record: DeclarationRecord
 
     struct Candidate {

@@ -173,6 +173,8 @@ public final class ScreeningEngine: Sendable {
         var hits: [ScientificNameIndex.Hit] = []
         /// Nil for a one-off line, where filling a memo would cost more than it saves.
         var memo: EvidenceMemo?
+        /// What the memo held for each record of the batch being screened.
+        var found: [LineScreening.Remembered?] = []
         public init() { memo = EvidenceMemo() }
         init(remembering: Bool) { memo = remembering ? EvidenceMemo() : nil }
     }
@@ -223,9 +225,11 @@ public final class ScreeningEngine: Sendable {
 
     /// Gathers what the line's evidence fields give (from the thread's memo when they were seen before), for the
     /// rules and the result.
-    func gather(_ record: DeclarationRecord, scratch: inout Scratch) -> LineScreening {
+    func gather(
+        _ record: DeclarationRecord, known: LineScreening.Remembered? = nil, scratch: inout Scratch
+    ) -> LineScreening {
         var line = LineScreening(engine: self, record: record)
-        if let known = scratch.memo?.lookUp(record) {
+        if let known = known ?? scratch.memo?.lookUp(record) {
             line.restore(known)
         } else {
             record.bytes.withUnsafeBufferPointer { bytes in

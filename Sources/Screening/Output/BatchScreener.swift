@@ -140,12 +140,20 @@ public struct BatchScreener: Sendable {
 
     func screen(_ batch: DeclarationReader<some ByteSource>.Batch, scratch: inout ScreeningEngine.Scratch) -> Done {
         var out: [UInt8] = []
-        out.reserveCapacity(batch.records.count * 160)
+        out.reserveCapacity(batch.records.count * 256)
         var summary = ScreeningSummary()
         var green = 0
         let quickQuiet = format == .jsonl
-        for record in batch.records {
-            var line = engine.gather(record, scratch: &scratch)
+        scratch.memo?.lookUp(batch.records, into: &scratch.found)
+        for (k, record) in batch.records.enumerated() {
+            let known = scratch.memo == nil ? nil : scratch.found[k]
+            if quickQuiet, let known, known.isQuiet {
+                // Evidence seen before, with nothing on it.
+                green += 1
+                engine.writeQuiet(record, into: &out)
+                continue
+            }
+            var line = engine.gather(record, known: known, scratch: &scratch)
             if quickQuiet && line.isQuiet {
                 // Nothing on the line: green, written without building its result.
                 green += 1
