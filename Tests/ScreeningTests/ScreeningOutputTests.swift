@@ -248,6 +248,32 @@ struct ScreeningOutputTests {
         #expect(tinyBatches.output == one.output)
     }
 
+    @Test(
+        "A memo so small that lines keep overwriting one another's evidence changes nothing in the output",
+        arguments: [1, 2, 5, 64])
+    func tinyMemo(slots: Int) throws {
+        // Evidence repeats within a batch and across batches, and distinct evidence shares slots.
+        let input = Self.csvInput(400)
+        let expected = try Self.run(input, threads: 1, batchSize: 4096)
+        for (threads, batchSize) in [(1, 7), (1, 4096), (3, 16)] {
+            var run = Run()
+            var screener = BatchScreener(engine: Self.engine, format: .jsonl, threads: threads, batchSize: batchSize)
+            screener.memoSlots = slots
+            run.summary = try screener.run(
+                MemorySource(input), write: { run.output += $0 }, reportError: { run.errors.append($0) })
+            #expect(run.output == expected.output, "\(slots) slots, \(threads) threads, batches of \(batchSize)")
+        }
+        // And each line equals the line screened on its own, without a memo.
+        var reader = DeclarationReader(source: MemorySource(input))
+        var single: [UInt8] = []
+        while true {
+            let b = try reader.next(maximum: 50)
+            if b.isEmpty { break }
+            for record in b.records { ResultFormat.jsonl.write(Self.engine.screen(record), into: &single) }
+        }
+        #expect(expected.output == single)
+    }
+
     @Test("Batch output equals screening each record on its own, in input order")
     func batchEqualsSingle() throws {
         let input = Self.csvInput(60)

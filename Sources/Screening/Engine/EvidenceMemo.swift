@@ -10,8 +10,10 @@ import Foundation
 /// Direct-mapped by a hash of the four fields; the stored key is compared byte for byte, so a collision costs a
 /// recomputation, never a wrong answer. Output does not depend on whether a line was remembered.
 struct EvidenceMemo {
-    /// Slots per thread. A slot is 24 bytes (3 MiB in all); each filled one holds its key (the four fields) and what they gave.
-    static let size = 1 << 17
+    /// Slots per thread, by default. A slot is 24 bytes (3 MiB in all); each filled one holds its key (the four
+    /// fields) and what they gave.
+    static let defaultSlots = 1 << 17
+    private let mask: Int
 
     /// One remembered line: the hash and bytes of its four fields, and what they gave. Kept together, so a look-up
     /// touches one slot (and the key's bytes) rather than three tables.
@@ -26,8 +28,11 @@ struct EvidenceMemo {
     private var spans = [Range<Int>](repeating: 0..<0, count: 4)
     private var keyHash: UInt64 = 0
 
-    init() {
-        slots = [Slot](repeating: Slot(), count: Self.size)
+    /// `slots` is rounded up to a power of two (tests use a handful, so that lines overwrite one another).
+    init(slots count: Int = EvidenceMemo.defaultSlots) {
+        let size = 1 << (Int.bitWidth - (max(count, 1) - 1).leadingZeroBitCount)
+        mask = size - 1
+        slots = [Slot](repeating: Slot(), count: size)
     }
 
     /// The hash of the record's four fields, with where they lie.
@@ -44,7 +49,7 @@ struct EvidenceMemo {
     }
 
     @inline(__always)
-    static func slot(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash >> 40) & (size - 1) }
+    func slot(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash >> 40) & mask }
 
     /// Looks up a whole batch: first every record's hash, then every slot, then every stored key. Each step's loads
     /// do not depend on one another, so the processor overlaps their cache misses (a look-up one record at a time
@@ -61,10 +66,13 @@ struct EvidenceMemo {
             batchSpans.append(contentsOf: spans)
         }
         slots.withUnsafeBufferPointer { slots in
-            for h in batchHashes { found.append(slots[Self.slot(h)].hash == h ? slots[Self.slot(h)].entry : nil) }
+            for h in batchHashes {
+                let index = slot(h)
+                found.append(slots[index].hash == h ? slots[index].entry : nil)
+            }
             for k in records.indices where found[k] != nil {
-                let slot = Self.slot(batchHashes[k])
-                if !Self.same(slots[slot].key, records[k].bytes, batchSpans[(4 * k)..<(4 * k + 4)]) { found[k] = nil }
+                let index = slot(batchHashes[k])
+                if !Self.same(slots[index].key, records[k].bytes, batchSpans[(4 * k)..<(4 * k + 4)]) { found[k] = nil }
             }
         }
     }
@@ -75,16 +83,16 @@ struct EvidenceMemo {
     /// Looks the record's evidence up; remembers where its fields are, so that `store` can file what the line gave.
     mutating func lookUp(_ record: DeclarationRecord) -> LineScreening.Remembered? {
         keyHash = Self.key(record, &spans)
-        let slot = Self.slot(keyHash)
+        let index = slot(keyHash)
         return slots.withUnsafeBufferPointer { slots in
-            guard slots[slot].hash == keyHash, Self.same(slots[slot].key, record.bytes, spans) else { return nil }
-            return slots[slot].entry
+            guard slots[index].hash == keyHash, Self.same(slots[index].key, record.bytes, spans) else { return nil }
+            return slots[index].entry
         }
     }
 
     /// Files what the line last looked up gave.
     mutating func store(_ remembered: LineScreening.Remembered, _ record: DeclarationRecord) {
-        let slot = Self.slot(keyHash)
+        let index = slot(keyHash)
         var key: [UInt8] = []
         key.reserveCapacity(spans.reduce(0) { $0 + $1.count } + 4 * 3)
         for span in spans {
@@ -94,7 +102,7 @@ struct EvidenceMemo {
             key.append(UInt8(truncatingIfNeeded: span.count >> 16))
             key.append(contentsOf: record.bytes[span])
         }
-        slots[slot] = Slot(hash: keyHash, key: key, entry: remembered)
+        slots[index] = Slot(hash: keyHash, key: key, entry: remembered)
     }
 
     /// Whether a stored key holds the same four fields.

@@ -177,6 +177,8 @@ public final class ScreeningEngine: Sendable {
         var found: [LineScreening.Remembered?] = []
         public init() { memo = EvidenceMemo() }
         init(remembering: Bool) { memo = remembering ? EvidenceMemo() : nil }
+        /// A memo of `memoSlots` slots (tests: a few, so that lines overwrite one another).
+        init(memoSlots: Int) { memo = EvidenceMemo(slots: memoSlots) }
     }
 
     /// The facts of one word (see `TokenFacts`), from every table.

@@ -95,6 +95,8 @@ public struct BatchScreener: Sendable {
     public let format: ResultFormat
     public let threads: Int
     public let batchSize: Int
+    /// Slots of each thread's memo (see `EvidenceMemo`).
+    var memoSlots = EvidenceMemo.defaultSlots
 
     public init(engine: ScreeningEngine, format: ResultFormat, threads: Int, batchSize: Int = 2048) {
         self.engine = engine
@@ -118,7 +120,7 @@ public struct BatchScreener: Sendable {
         summary.referenceVersion = engine.reference.version
         if threads == 1 || first.isEmpty {
             var batch = first
-            var scratch = ScreeningEngine.Scratch()
+            var scratch = ScreeningEngine.Scratch(memoSlots: memoSlots)
             while !batch.isEmpty {
                 let done = screen(batch, scratch: &scratch)
                 emit(done, summary: &summary, write: write, reportError: reportError)
@@ -210,7 +212,7 @@ public struct BatchScreener: Sendable {
         let engine = self
         let workers = (0..<threads).map { _ in
             let t = Thread {
-                var scratch = ScreeningEngine.Scratch()
+                var scratch = ScreeningEngine.Scratch(memoSlots: engine.memoSlots)
                 while let (sequence, batch) = queue.take() {
                     queue.put(sequence, engine.screen(batch, scratch: &scratch))
                 }
