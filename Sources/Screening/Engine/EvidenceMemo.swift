@@ -7,8 +7,8 @@ import Foundation
 /// line after line), so a repeated line skips tokenising, the word tables and the name indexes, and goes straight
 /// to the rules that read its own date, direction, countries and permits.
 ///
-/// Direct-mapped by a hash of the four fields; the stored key is compared byte for byte, so a collision costs a
-/// recomputation, never a wrong answer. Output does not depend on whether a line was remembered.
+/// Two-way set-associative by a hash of the four fields; the stored key is compared byte for byte, so a collision
+/// costs a recomputation, never a wrong answer. Output does not depend on whether a line was remembered.
 struct EvidenceMemo {
     /// Slots per thread, by default. A slot is 24 bytes (3 MiB in all); each filled one holds its key (the four
     /// fields) and what they gave.
@@ -21,6 +21,9 @@ struct EvidenceMemo {
         var hash: UInt64 = 0
         var key: [UInt8] = []
         var entry: LineScreening.Remembered?
+        /// The entry's `isQuiet`, kept in the slot: the commonest line is then answered without touching its entry
+        /// (a cache miss, and a reference count to change).
+        var quiet = false
     }
 
     private var slots: [Slot]
@@ -28,9 +31,10 @@ struct EvidenceMemo {
     private var spans = [Range<Int>](repeating: 0..<0, count: 4)
     private var keyHash: UInt64 = 0
 
-    /// `slots` is rounded up to a power of two (tests use a handful, so that lines overwrite one another).
+    /// `slots` is rounded up to a power of two, at least two (tests use a handful, so that lines overwrite one
+    /// another).
     init(slots count: Int = EvidenceMemo.defaultSlots) {
-        let size = 1 << (Int.bitWidth - (max(count, 1) - 1).leadingZeroBitCount)
+        let size = max(2, 1 << (Int.bitWidth - (max(count, 1) - 1).leadingZeroBitCount))
         mask = size - 1
         slots = [Slot](repeating: Slot(), count: size)
     }
@@ -48,16 +52,27 @@ struct EvidenceMemo {
         return h | 1
     }
 
+    /// The first of the two slots (ways) where evidence with this hash may be: the newer entry is kept in the first,
+    /// the older in the second, and a third pushes the older out.
     @inline(__always)
-    func slot(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash >> 40) & mask }
+    func slot(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash >> 40) & mask & ~1 }
+
+    /// The way of `first…first+1` that holds `hash`, or nil.
+    @inline(__always)
+    static func way(_ slots: UnsafeBufferPointer<Slot>, _ first: Int, _ hash: UInt64) -> Int? {
+        slots[first].hash == hash ? first : slots[first + 1].hash == hash ? first + 1 : nil
+    }
 
     /// Looks up a whole batch: first every record's hash, then every slot, then every stored key. Each step's loads
     /// do not depend on one another, so the processor overlaps their cache misses (a look-up one record at a time
-    /// waits for the slot, then for the key, in turn). `found[k]` is what record `k` gave, or nil; records whose
-    /// evidence first appears in this batch are nil even where an earlier record of the batch has it (`gather`
-    /// looks those up again).
-    mutating func lookUp(_ records: [DeclarationRecord], into found: inout [LineScreening.Remembered?]) {
+    /// waits for the slot, then for the key, in turn). `quiet[k]` says record `k`'s evidence is known to give
+    /// nothing; otherwise `found[k]` is what it gave, or nil. Records whose evidence first appears in this batch get
+    /// nil even where an earlier record of the batch has it (`gather` looks those up again).
+    mutating func lookUp(
+        _ records: [DeclarationRecord], into found: inout [LineScreening.Remembered?], quiet: inout [Bool]
+    ) {
         found.removeAll(keepingCapacity: true)
+        quiet.removeAll(keepingCapacity: true)
         batchHashes.removeAll(keepingCapacity: true)
         batchSpans.removeAll(keepingCapacity: true)
         var spans = self.spans
@@ -67,12 +82,21 @@ struct EvidenceMemo {
         }
         slots.withUnsafeBufferPointer { slots in
             for h in batchHashes {
-                let index = slot(h)
-                found.append(slots[index].hash == h ? slots[index].entry : nil)
+                if let index = Self.way(slots, slot(h), h) {
+                    let isQuiet = slots[index].quiet
+                    quiet.append(isQuiet)
+                    found.append(isQuiet ? nil : slots[index].entry)
+                } else {
+                    quiet.append(false)
+                    found.append(nil)
+                }
             }
-            for k in records.indices where found[k] != nil {
-                let index = slot(batchHashes[k])
-                if !Self.same(slots[index].key, records[k].bytes, batchSpans[(4 * k)..<(4 * k + 4)]) { found[k] = nil }
+            for k in records.indices where quiet[k] || found[k] != nil {
+                let index = Self.way(slots, slot(batchHashes[k]), batchHashes[k])!
+                if !Self.same(slots[index].key, records[k].bytes, batchSpans[(4 * k)..<(4 * k + 4)]) {
+                    found[k] = nil
+                    quiet[k] = false
+                }
             }
         }
     }
@@ -83,16 +107,18 @@ struct EvidenceMemo {
     /// Looks the record's evidence up; remembers where its fields are, so that `store` can file what the line gave.
     mutating func lookUp(_ record: DeclarationRecord) -> LineScreening.Remembered? {
         keyHash = Self.key(record, &spans)
-        let index = slot(keyHash)
+        let first = slot(keyHash)
         return slots.withUnsafeBufferPointer { slots in
-            guard slots[index].hash == keyHash, Self.same(slots[index].key, record.bytes, spans) else { return nil }
+            guard let index = Self.way(slots, first, keyHash), Self.same(slots[index].key, record.bytes, spans) else {
+                return nil
+            }
             return slots[index].entry
         }
     }
 
     /// Files what the line last looked up gave.
     mutating func store(_ remembered: LineScreening.Remembered, _ record: DeclarationRecord) {
-        let index = slot(keyHash)
+        let first = slot(keyHash)
         var key: [UInt8] = []
         key.reserveCapacity(spans.reduce(0) { $0 + $1.count } + 4 * 3)
         for span in spans {
@@ -102,7 +128,9 @@ struct EvidenceMemo {
             key.append(UInt8(truncatingIfNeeded: span.count >> 16))
             key.append(contentsOf: record.bytes[span])
         }
-        slots[index] = Slot(hash: keyHash, key: key, entry: remembered)
+        // The newer entry goes first; the one it displaces becomes the older, unless it had the same hash.
+        if slots[first].hash != keyHash { slots.swapAt(first, first + 1) }
+        slots[first] = Slot(hash: keyHash, key: key, entry: remembered, quiet: remembered.isQuiet)
     }
 
     /// Whether a stored key holds the same four fields.

@@ -16,6 +16,7 @@ extension LineScreening {
         direction = Self.direction(record.slice(.direction))
         let basis = ruleBasis()
         let slot = direction.flatMap { Direction.allCases.firstIndex(of: $0) } ?? Direction.allCases.count
+        directionSlot = slot
         let forDirection: (findings: [Finding], documents: [String])
         if let known = remembered.byDirection[slot] {
             forDirection = known
@@ -40,6 +41,8 @@ extension LineScreening {
         var byDirection: [(findings: [Finding], documents: [String])?] = Array(
             repeating: nil, count: Direction.allCases.count + 1)
 
+        /// The findings of `byDirection` as JSON (`ResultWriter.findings`), once written.
+        var findingsJSON: [[UInt8]?] = Array(repeating: nil, count: Direction.allCases.count + 1)
         /// Whether lines with this evidence have nothing on them (no candidate, no flag).
         let isQuiet: Bool
 
@@ -47,6 +50,16 @@ extension LineScreening {
             self.gathered = gathered
             isQuiet = gathered.candidates.isEmpty && gathered.flags.isEmpty
         }
+    }
+
+    /// The JSON of `findings`, this line's (from `result`), shared by every line with the same evidence and
+    /// direction.
+    func findingsJSON(_ findings: [Finding]) -> [UInt8] {
+        if let known = remembered.findingsJSON[directionSlot] { return known }
+        var json: [UInt8] = []
+        ResultWriter.findings(findings, into: &json)
+        remembered.findingsJSON[directionSlot] = json
+        return json
     }
 
     /// The merged candidates, the acted-on items and the code checks of this line's evidence.

@@ -183,8 +183,8 @@ extension LineScreening {
         _ agreement: Agreement, _ listing: Listing, _ parties: [Country], _ date: CalendarDate?,
         _ seen: inout Set<String>
     ) {
-        let when = date.map { " on \($0)" } ?? ""
         for country in parties where !Self.isParty(country, agreement, date) {
+            let when = date.map { " on \($0)" } ?? ""
             guard seen.insert("\(agreement.rawValue)|\(listing.list)|\(country.code.text)").inserted else { continue }
             let name = "\(country.name) (\(country.code.text))"
             switch (listing.regime, agreement) {

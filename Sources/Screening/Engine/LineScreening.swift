@@ -43,6 +43,8 @@ struct LineScreening {
     var cues = ContextRules.Cue()
     /// What this line's evidence gave, shared with later lines that have the same evidence (set by `gather`).
     var remembered: Remembered!
+    /// The line's direction's place in `Remembered.byDirection` (set by `result`).
+    var directionSlot = 0
 
     init(engine: ScreeningEngine, record: DeclarationRecord) {
         self.engine = engine

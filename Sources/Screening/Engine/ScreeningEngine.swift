@@ -175,6 +175,7 @@ public final class ScreeningEngine: Sendable {
         var memo: EvidenceMemo?
         /// What the memo held for each record of the batch being screened.
         var found: [LineScreening.Remembered?] = []
+        var quiet: [Bool] = []
         public init() { memo = EvidenceMemo() }
         init(remembering: Bool) { memo = remembering ? EvidenceMemo() : nil }
         /// A memo of `memoSlots` slots (tests: a few, so that lines overwrite one another).

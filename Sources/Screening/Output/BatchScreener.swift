@@ -24,14 +24,32 @@ public struct ScreeningSummary: Sendable, Equatable {
     mutating func add(_ r: ScreeningResult) {
         lines += 1
         lanes[r.lane, default: 0] += 1
-        var regimes = Set<Regime>()
-        for f in r.findings where f.certainty >= .likely { regimes.insert(f.regime) }
+        var regimes: [Regime] = []
+        for k in r.findings.indices where r.findings[k].certainty >= .likely && !regimes.contains(r.findings[k].regime)
+        {
+            regimes.append(r.findings[k].regime)
+        }
         for regime in regimes { hitsByRegime[regime, default: 0] += 1 }
         if regimes.isEmpty && !r.findings.isEmpty { possibleOnly += 1 }
-        for flag in r.flags { flags[flag.code.rawValue, default: 0] += 1 }
+        for k in r.flags.indices { flagCounts[Self.flagIndex[r.flags[k].code]!] += 1 }
+    }
+
+    /// Flags counted by code while screening (cheaper than `flags`, which is keyed by the code's text); folded
+    /// into `flags` when batches are merged.
+    var flagCounts = [Int](repeating: 0, count: Flag.Code.allCases.count)
+    static let flagIndex = Dictionary(uniqueKeysWithValues: Flag.Code.allCases.enumerated().map { ($1, $0) })
+
+    /// `flagCounts` moved into `flags`.
+    mutating func foldFlags() {
+        for (k, code) in Flag.Code.allCases.enumerated() where flagCounts[k] > 0 {
+            flags[code.rawValue, default: 0] += flagCounts[k]
+            flagCounts[k] = 0
+        }
     }
 
     mutating func merge(_ other: ScreeningSummary) {
+        var other = other
+        other.foldFlags()
         lines += other.lines
         errors += other.errors
         possibleOnly += other.possibleOnly
@@ -111,6 +129,22 @@ public struct BatchScreener: Sendable {
         _ source: Source, inputFormat: DeclarationReader<Source>.Format? = nil,
         write: (UnsafeRawBufferPointer) -> Void, reportError: (DeclarationError) -> Void
     ) throws(InputError) -> ScreeningSummary {
+        try screenAll(source, inputFormat: inputFormat, write: write, reportError: reportError)
+    }
+
+    /// `run` for a file or standard input. The same, compiled for `FileDescriptorSource` in this module: the
+    /// generic `run` called from another module would look up the reader's type metadata on every record.
+    public func run(
+        _ source: FileDescriptorSource, inputFormat: DeclarationReader<FileDescriptorSource>.Format? = nil,
+        write: (UnsafeRawBufferPointer) -> Void, reportError: (DeclarationError) -> Void
+    ) throws(InputError) -> ScreeningSummary {
+        try screenAll(source, inputFormat: inputFormat, write: write, reportError: reportError)
+    }
+
+    func screenAll<Source: ByteSource & Sendable>(
+        _ source: Source, inputFormat: DeclarationReader<Source>.Format?,
+        write: (UnsafeRawBufferPointer) -> Void, reportError: (DeclarationError) -> Void
+    ) throws(InputError) -> ScreeningSummary {
         let started = DispatchTime.now().uptimeNanoseconds
         var reader = DeclarationReader(source: source, format: inputFormat)
         // The first batch on this thread: a broken header fails before any thread starts.
@@ -146,16 +180,16 @@ public struct BatchScreener: Sendable {
         var summary = ScreeningSummary()
         var green = 0
         let quickQuiet = format == .jsonl
-        scratch.memo?.lookUp(batch.records, into: &scratch.found)
+        scratch.memo?.lookUp(batch.records, into: &scratch.found, quiet: &scratch.quiet)
         for (k, record) in batch.records.enumerated() {
-            let known = scratch.memo == nil ? nil : scratch.found[k]
-            if quickQuiet, let known, known.isQuiet {
+            let remembered = scratch.memo != nil
+            if quickQuiet && remembered && scratch.quiet[k] {
                 // Evidence seen before, with nothing on it.
                 green += 1
                 engine.writeQuiet(record, into: &out)
                 continue
             }
-            var line = engine.gather(record, known: known, scratch: &scratch)
+            var line = engine.gather(record, known: remembered ? scratch.found[k] : nil, scratch: &scratch)
             if quickQuiet && line.isQuiet {
                 // Nothing on the line: green, written without building its result.
                 green += 1
@@ -163,14 +197,20 @@ public struct BatchScreener: Sendable {
                 continue
             }
             let result = line.result()
+            if quickQuiet {
+                // Lines with the same evidence and direction share their findings, and so their JSON.
+                ResultWriter.jsonLine(result, findings: line.findingsJSON(result.findings), into: &out)
+            } else {
+                format.write(result, into: &out)
+            }
             // Most lines are green with nothing on them: count those without touching the dictionaries.
             if result.lane == .green && result.findings.isEmpty && result.flags.isEmpty {
                 green += 1
             } else {
                 summary.add(result)
             }
-            format.write(result, into: &out)
         }
+        summary.foldFlags()
         summary.lines += green
         if green > 0 { summary.lanes[.green, default: 0] += green }
         summary.errors = batch.errors.count

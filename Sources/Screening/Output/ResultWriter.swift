@@ -42,15 +42,36 @@ enum ResultWriter {
         }
     }
 
-    static func jsonLine(_ r: ScreeningResult, into out: inout [UInt8]) {
+    static func jsonLine(_ r: ScreeningResult, into out: inout [UInt8]) { jsonLine(r, findings: nil, into: &out) }
+
+    /// `findings`, when given, is `r.findings` already encoded (by `findings(_:into:)`).
+    static func jsonLine(_ r: ScreeningResult, findings encoded: [UInt8]?, into out: inout [UInt8]) {
         append(#"{"line_id":"#, &out)
         string(r.lineID, into: &out)
         append(#","lane":""#, &out)
         out += r.lane.rawValue.utf8
         append(#"","risk_score":"#, &out)
         number(r.riskScore, &out)
-        append(#","findings":["#, &out)
-        for (i, f) in r.findings.enumerated() {
+        append(#","findings":"#, &out)
+        if let encoded { out += encoded } else { findings(r.findings, into: &out) }
+        append(#","flags":["#, &out)
+        for (i, flag) in r.flags.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            append(#"{"code":""#, &out)
+            out += flag.code.rawValue.utf8
+            append(#"","message":"#, &out)
+            string(flag.message, into: &out)
+            out.append(0x7D)
+        }
+        append(#"],"reference_version":"#, &out)
+        string(r.referenceVersion, into: &out)
+        out += "}\n".utf8
+    }
+
+    /// The JSON array of `findings`.
+    static func findings(_ findings: [Finding], into out: inout [UInt8]) {
+        out.append(0x5B)
+        for (i, f) in findings.enumerated() {
             if i > 0 { out.append(0x2C) }
             append(#"{"regime":""#, &out)
             out += f.regime.rawValue.utf8
@@ -85,18 +106,7 @@ enum ResultWriter {
             }
             out += "]}".utf8
         }
-        append(#"],"flags":["#, &out)
-        for (i, flag) in r.flags.enumerated() {
-            if i > 0 { out.append(0x2C) }
-            append(#"{"code":""#, &out)
-            out += flag.code.rawValue.utf8
-            append(#"","message":"#, &out)
-            string(flag.message, into: &out)
-            out.append(0x7D)
-        }
-        append(#"],"reference_version":"#, &out)
-        string(r.referenceVersion, into: &out)
-        out += "}\n".utf8
+        out.append(0x5D)
     }
 
     /// A JSON string literal: quotes, backslashes and control characters escaped, everything else as UTF-8.
