@@ -56,6 +56,12 @@ struct Screen: AsyncParsableCommand {
             printError("error: \(error.description)")
             throw ExitCode(3)
         }
+        // Reading starts now, on a thread of its own, while the reference data loads and the engine is built.
+        let feed: DeclarationFeed<FileDescriptorSource>
+        do { feed = try DeclarationFeed<FileDescriptorSource>.file(source, inputFormat: inputFormat) } catch {
+            printError("error: \(file == "-" ? "standard input" : file): \(error.description)")
+            throw ExitCode(3)
+        }
         let set = try await ReferenceProvider.with(databaseOptions) { try await $0.referenceSet() }
         let loaded = DispatchTime.now().uptimeNanoseconds
         let engine = ScreeningEngine(reference: set)
@@ -65,7 +71,7 @@ struct Screen: AsyncParsableCommand {
         var result: ScreeningSummary
         do {
             result = try screener.run(
-                source, inputFormat: inputFormat, write: StandardOutput.write,
+                feed, write: StandardOutput.write,
                 reportError: { printError("error: \(file == "-" ? "standard input" : file): \($0.description)") })
         } catch {
             printError("error: \(file == "-" ? "standard input" : file): \(error.description)")

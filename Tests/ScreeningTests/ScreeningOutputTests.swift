@@ -274,6 +274,29 @@ struct ScreeningOutputTests {
         #expect(expected.output == single)
     }
 
+    @Test("A feed started before the engine gives the same output; a broken header fails when the feed starts")
+    func feed() throws {
+        let input = Self.csvInput(300)
+        let expected = try Self.run(input, threads: 1)
+        for (threads, readAhead) in [(1, 2), (2, 16), (4, 3)] {
+            let feed = try DeclarationFeed(MemorySource(input), batchSize: 7, readAhead: readAhead)
+            var run = Run()
+            let screener = BatchScreener(engine: Self.engine, format: .jsonl, threads: threads, batchSize: 7)
+            run.summary = try screener.run(feed, write: { run.output += $0 }, reportError: { run.errors.append($0) })
+            run.summary.seconds = 0
+            #expect(run.output == expected.output, "\(threads) threads, \(readAhead) batches ahead")
+            #expect(run.errors == expected.errors)
+            #expect(run.summary == expected.summary)
+        }
+        #expect(throws: InputError.self) { try DeclarationFeed(MemorySource("foo,bar\n1,2\n")) }
+        let empty = try DeclarationFeed(MemorySource("line_id,description\n"))
+        var output: [UInt8] = []
+        let summary = try BatchScreener(engine: Self.engine, format: .csv, threads: 2).run(
+            empty, write: { output += $0 }, reportError: { _ in })
+        #expect(summary.lines == 0)
+        #expect(output == ResultFormat.csv.header)
+    }
+
     @Test("Batch output equals screening each record on its own, in input order")
     func batchEqualsSingle() throws {
         let input = Self.csvInput(60)

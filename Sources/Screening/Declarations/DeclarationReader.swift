@@ -26,7 +26,11 @@ public struct DeclarationReader<Source: ByteSource> {
     var atEnd = false
     let chunkSize: Int
     /// For CSV: the declaration field of each column position, nil for unknown columns.
-    var columns: [DeclarationField?] = []
+    var columns: [DeclarationField?] = [] {
+        didSet { columnFields = columns.map { $0.map { Int8($0.rawValue) } ?? -1 } }
+    }
+    /// `columns` as raw values, -1 for unknown columns (read in the hot loop).
+    var columnFields: [Int8] = []
     var headerRead = false
     /// Whether ordinary CSV records take `scanPlainRecord` (off only in tests, which check both ways agree).
     var plainRecords = true
@@ -52,35 +56,37 @@ public struct DeclarationReader<Source: ByteSource> {
         if format == nil { try detectFormat() }
         if format == .csv && !headerRead { try readHeader() }
         var shared: [UInt8] = []
-        var placed: [(line: Int, ranges: FieldRanges)] = []
+        var ranges = FieldRanges()
         if format == .csv {
             shared.reserveCapacity(min(Self.batchBufferBytes, maximum * 256) + 1024)
-            placed.reserveCapacity(min(maximum, 1 << 16))
+            batch.records.reserveCapacity(min(maximum, 1 << 16))
         }
-        reading: while batch.records.count + placed.count < maximum && shared.count < Self.batchBufferBytes {
+        reading: while batch.records.count < maximum && shared.count < Self.batchBufferBytes {
             let outcome: Outcome
             switch format {
             case .jsonl: outcome = try parseJSONLine()
-            default: outcome = try parseCSV(keepAll: false, into: &shared)
+            default: outcome = try parseCSV(keepAll: false, into: &shared, ranges: &ranges)
             }
             switch outcome {
             case .record(let record): batch.records.append(record)
-            case .placed(let line, let ranges): placed.append((line, ranges))
+            case .placed(let line): batch.records.append(DeclarationRecord(lineNumber: line, bytes: [], ranges: ranges))
             case .error(let error): batch.errors.append(error)
             case .end: break reading
             case .header: continue  // only `readHeader` asks for one
             }
         }
-        if !placed.isEmpty {
-            batch.records = placed.map { DeclarationRecord(lineNumber: $0.line, bytes: shared, ranges: $0.ranges) }
+        // The buffer is complete: every CSV record of the batch refers to it.
+        if format != .jsonl {
+            for k in batch.records.indices { batch.records[k].bytes = shared }
         }
         return batch
     }
 
     enum Outcome {
         case record(DeclarationRecord)
-        /// A CSV record appended to the batch's shared buffer: its first line and where its fields lie there.
-        case placed(line: Int, ranges: FieldRanges)
+        /// A CSV record appended to the batch's shared buffer: its first line (where its fields lie there is in
+        /// the `ranges` that `parseCSV` filled).
+        case placed(line: Int)
         /// The CSV header: one range per column in the bytes it was read into.
         case header(columns: [Range<Int32>])
         case error(DeclarationError)
@@ -124,7 +130,8 @@ public struct DeclarationReader<Source: ByteSource> {
         try skipByteOrderMark()
         columns = []
         var bytes: [UInt8] = []
-        switch try parseCSV(keepAll: true, into: &bytes) {
+        var unused = FieldRanges()
+        switch try parseCSV(keepAll: true, into: &bytes, ranges: &unused) {
         case .end: throw InputError("the input is empty: a CSV file starts with a header row")
         case .error(let error): throw InputError("the header row is malformed (\(error.message))")
         case .record, .placed: preconditionFailure("parseCSV(keepAll: true) returns the header")
@@ -166,7 +173,9 @@ public struct DeclarationReader<Source: ByteSource> {
 
     /// Reads one CSV record, appending the bytes of its known fields to `out` (all fields for the header). On an
     /// error `out` is left as it was.
-    mutating func parseCSV(keepAll: Bool, into out: inout [UInt8]) throws(InputError) -> Outcome {
+    mutating func parseCSV(keepAll: Bool, into out: inout [UInt8], ranges: inout FieldRanges) throws(InputError)
+        -> Outcome
+    {
         while true {
             try fill(1)
             guard position < buffer.count else { return .end }
@@ -186,9 +195,9 @@ public struct DeclarationReader<Source: ByteSource> {
         let startLine = line
         let recordStart = out.count
         while true {
-            let result = scanCSVRecord(from: position, keepAll: keepAll, into: &out)
+            let result = scanCSVRecord(from: position, keepAll: keepAll, into: &out, ranges: &ranges)
             switch result {
-            case .complete(let ranges, let headerRanges, let end, let newlines, let fieldCount, let badField, let whole):
+            case .complete(let headerRanges, let end, let newlines, let fieldCount, let badField, let whole):
                 position = end
                 line += newlines
                 var problem = badField
@@ -211,7 +220,7 @@ public struct DeclarationReader<Source: ByteSource> {
                     return .error(DeclarationError(lineNumber: startLine, message: problem))
                 }
                 if keepAll { return .header(columns: headerRanges) }
-                return .placed(line: startLine, ranges: ranges)
+                return .placed(line: startLine)
             case .needMore:
                 out.removeSubrange(recordStart...)
                 if buffer.count - position > Self.maximumRecordBytes {
@@ -232,7 +241,7 @@ public struct DeclarationReader<Source: ByteSource> {
     enum Scan {
         /// `whole`: the record's bytes were copied whole, separators and unknown columns included.
         case complete(
-            ranges: FieldRanges, header: [Range<Int32>], end: Int, newlines: Int, fieldCount: Int, badField: String?,
+            header: [Range<Int32>], end: Int, newlines: Int, fieldCount: Int, badField: String?,
             whole: Bool = false)
         case needMore
         case malformed(String)
@@ -244,10 +253,13 @@ public struct DeclarationReader<Source: ByteSource> {
     ///
     /// The hot loop of screening: runs of ordinary bytes are found with a tight scan and copied in one go; there
     /// are no closures or per-byte appends.
-    func scanCSVRecord(from start: Int, keepAll: Bool, into out: inout [UInt8]) -> Scan {
-        if !keepAll, plainRecords, let plain = scanPlainRecord(from: start, into: &out) { return plain }
+    func scanCSVRecord(from start: Int, keepAll: Bool, into out: inout [UInt8], ranges: inout FieldRanges) -> Scan {
+        ranges = FieldRanges()
+        if !keepAll, plainRecords, let plain = scanPlainRecord(from: start, into: &out, ranges: &ranges) {
+            return plain
+        }
+        ranges = FieldRanges()
         let columnCount = columns.count
-        var ranges = FieldRanges()
         var headerRanges: [Range<Int32>] = []
         var fieldIndex = 0
         var fieldStart = out.count
@@ -331,7 +343,7 @@ public struct DeclarationReader<Source: ByteSource> {
                     keeping = keepAll || (fieldIndex < columnCount && columns[fieldIndex] != nil)
                     if c == 0x0A {
                         return .complete(
-                            ranges: ranges, header: headerRanges, end: i + 1, newlines: newlines + 1,
+                            header: headerRanges, end: i + 1, newlines: newlines + 1,
                             fieldCount: fieldIndex, badField: badField)
                     }
                     i += 1
@@ -364,7 +376,7 @@ public struct DeclarationReader<Source: ByteSource> {
                 ranges[field.rawValue] = Int32(fieldStart)..<Int32(out.count)
             }
             return .complete(
-                ranges: ranges, header: headerRanges, end: end, newlines: 0, fieldCount: fieldIndex + 1,
+                header: headerRanges, end: end, newlines: 0, fieldCount: fieldIndex + 1,
                 badField: badField)
         }
     }
@@ -374,10 +386,9 @@ public struct DeclarationReader<Source: ByteSource> {
     /// unknown columns come along). Nil for anything unusual (a doubled quote, a quote inside an unquoted field,
     /// text after a closing quote, a field over 64 KiB, an unclosed quote at the end), which `scanCSVRecord` then
     /// reads byte by byte, with its exact errors.
-    func scanPlainRecord(from start: Int, into out: inout [UInt8]) -> Scan? {
-        var ranges = FieldRanges()
+    func scanPlainRecord(from start: Int, into out: inout [UInt8], ranges: inout FieldRanges) -> Scan? {
         let base = out.count - start
-        let columns = self.columns
+        let columnFields = self.columnFields
         let maximumField = Self.maximumFieldBytes
         let atEnd = self.atEnd
         return buffer.withUnsafeBufferPointer { buf -> Scan? in
@@ -420,8 +431,8 @@ public struct DeclarationReader<Source: ByteSource> {
                     if (j == end || p[j] == 0x0A) && fieldEnd > fieldStart && p[fieldEnd - 1] == 0x0D { fieldEnd -= 1 }
                 }
                 if fieldEnd - fieldStart > maximumField { return nil }
-                if fieldIndex < columns.count, let field = columns[fieldIndex] {
-                    ranges[field.rawValue] = Int32(base + fieldStart)..<Int32(base + fieldEnd)
+                if fieldIndex < columnFields.count, case let field = Int(columnFields[fieldIndex]), field >= 0 {
+                    ranges[field] = Int32(base + fieldStart)..<Int32(base + fieldEnd)
                 }
                 fieldIndex += 1
                 if j == end || p[j] == 0x0A {
@@ -431,7 +442,7 @@ public struct DeclarationReader<Source: ByteSource> {
                     copyEnd = max(copyEnd, fieldEnd)
                     out.append(contentsOf: UnsafeBufferPointer(start: p + start, count: copyEnd - start))
                     return .complete(
-                        ranges: ranges, header: [], end: j == end ? end : j + 1,
+                        header: [], end: j == end ? end : j + 1,
                         newlines: newlines + (j == end ? 0 : 1), fieldCount: fieldIndex, badField: nil, whole: true)
                 }
                 i = j + 1

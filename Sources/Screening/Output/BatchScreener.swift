@@ -161,8 +161,40 @@ public struct BatchScreener: Sendable {
                 batch = try reader.next(maximum: batchSize)
             }
         } else {
-            try runParallel(reader: reader, first: first, summary: &summary, write: write, reportError: reportError)
+            let feed = DeclarationFeed(reader: reader, first: first, batchSize: batchSize, readAhead: threads * 3)
+            try runParallel(feed: feed, summary: &summary, write: write, reportError: reportError)
         }
+        summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        return summary
+    }
+
+    /// Screens what `feed` reads (it may have started reading before this screener's engine was built), on
+    /// `threads` threads. `write` gets output bytes in order; `reportError` gets each unreadable line in order.
+    /// Throws when the input breaks off unreadably; what was read before is screened and written first.
+    public func run<Source>(
+        _ feed: DeclarationFeed<Source>, write: (UnsafeRawBufferPointer) -> Void,
+        reportError: (DeclarationError) -> Void
+    ) throws(InputError) -> ScreeningSummary {
+        try screenAll(feed, write: write, reportError: reportError)
+    }
+
+    /// `run(feed)` compiled for file descriptors in this module (see `run(_:inputFormat:write:reportError:)`).
+    public func run(
+        _ feed: DeclarationFeed<FileDescriptorSource>, write: (UnsafeRawBufferPointer) -> Void,
+        reportError: (DeclarationError) -> Void
+    ) throws(InputError) -> ScreeningSummary {
+        try screenAll(feed, write: write, reportError: reportError)
+    }
+
+    func screenAll<Source>(
+        _ feed: DeclarationFeed<Source>, write: (UnsafeRawBufferPointer) -> Void,
+        reportError: (DeclarationError) -> Void
+    ) throws(InputError) -> ScreeningSummary {
+        let started = DispatchTime.now().uptimeNanoseconds
+        format.header.withUnsafeBytes { if !$0.isEmpty { write($0) } }
+        var summary = ScreeningSummary()
+        summary.referenceVersion = engine.reference.version
+        try runParallel(feed: feed, summary: &summary, write: write, reportError: reportError)
         summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         return summary
     }
@@ -226,29 +258,11 @@ public struct BatchScreener: Sendable {
         summary.merge(done.summary)
     }
 
-    func runParallel<Source: ByteSource & Sendable>(
-        reader: DeclarationReader<Source>, first: DeclarationReader<Source>.Batch, summary: inout ScreeningSummary,
-        write: (UnsafeRawBufferPointer) -> Void, reportError: (DeclarationError) -> Void
+    func runParallel<Source>(
+        feed: DeclarationFeed<Source>, summary: inout ScreeningSummary, write: (UnsafeRawBufferPointer) -> Void,
+        reportError: (DeclarationError) -> Void
     ) throws(InputError) {
-        let queue = WorkQueue<DeclarationReader<Source>.Batch, Done>(capacity: threads * 3)
-        queue.push(first)
-        let readerBox = ReaderBox(reader)
-        // The reading thread: parse ahead while the workers screen.
-        let readThread = Thread { [batchSize] in
-            while true {
-                do throws(InputError) {
-                    let batch = try readerBox.reader.next(maximum: batchSize)
-                    if batch.isEmpty { break }
-                    if !queue.push(batch) { break }
-                } catch {
-                    queue.fail(error)
-                    break
-                }
-            }
-            queue.finishInput()
-        }
-        readThread.stackSize = 1 << 20
-        readThread.start()
+        let queue = feed.queue
         let engine = self
         let workers = (0..<threads).map { _ in
             let t = Thread {
@@ -267,6 +281,60 @@ public struct BatchScreener: Sendable {
             emit(done, summary: &summary, write: write, reportError: reportError)
         }
         if let error = queue.failure { throw error }
+    }
+}
+
+/// Reads declarations on a thread of its own, ahead of screening: a command can start its feed, then load the
+/// reference data and build the engine while the first batches are read, and hand the feed to
+/// `BatchScreener.run(_:write:reportError:)`. At most `readAhead` batches wait, so memory stays bounded.
+public final class DeclarationFeed<Source: ByteSource & Sendable>: @unchecked Sendable {
+    let queue: WorkQueue<DeclarationReader<Source>.Batch, BatchScreener.Done>
+
+    /// Reads the header and the first batch on the calling thread (a broken header throws here, before any thread
+    /// starts), then goes on reading on its own thread.
+    public convenience init(
+        _ source: Source, inputFormat: DeclarationReader<Source>.Format? = nil, batchSize: Int = 2048,
+        readAhead: Int = 16
+    ) throws(InputError) {
+        var reader = DeclarationReader(source: source, format: inputFormat)
+        let first = try reader.next(maximum: max(1, batchSize))
+        self.init(reader: reader, first: first, batchSize: max(1, batchSize), readAhead: readAhead)
+    }
+
+    /// A feed of a file or standard input, compiled for file descriptors in this module (a generic feed started
+    /// from another module would look up the reader's type metadata on every record).
+    public static func file(
+        _ source: FileDescriptorSource, inputFormat: DeclarationReader<FileDescriptorSource>.Format? = nil,
+        batchSize: Int = 2048, readAhead: Int = 16
+    ) throws(InputError) -> DeclarationFeed<FileDescriptorSource> {
+        try DeclarationFeed<FileDescriptorSource>(
+            source, inputFormat: inputFormat, batchSize: batchSize, readAhead: readAhead)
+    }
+
+    init(reader: DeclarationReader<Source>, first: DeclarationReader<Source>.Batch, batchSize: Int, readAhead: Int) {
+        let queue = WorkQueue<DeclarationReader<Source>.Batch, BatchScreener.Done>(capacity: max(2, readAhead))
+        self.queue = queue
+        if first.isEmpty {
+            queue.finishInput()
+            return
+        }
+        queue.push(first)
+        let readerBox = ReaderBox(reader)
+        let readThread = Thread {
+            while true {
+                do throws(InputError) {
+                    let batch = try readerBox.reader.next(maximum: batchSize)
+                    if batch.isEmpty { break }
+                    if !queue.push(batch) { break }
+                } catch {
+                    queue.fail(error)
+                    break
+                }
+            }
+            queue.finishInput()
+        }
+        readThread.stackSize = 1 << 20
+        readThread.start()
     }
 }
 
