@@ -148,9 +148,10 @@ extension LineScreening {
                 match: c.match, corroboratedBy: c.corroboratedBy, explanation: explanation(c),
                 requirements: [])
         }
-        let item = engine.reference.items[Int(c.key)]
+        let i = Int(c.key)
         return Finding(
-            regime: item.regime, certainty: c.certainty, basis: c.basis, itemID: item.id, item: item.names.preferred,
+            regime: facts[i].regime, certainty: c.certainty, basis: c.basis, itemID: engine.reference.items[i].id,
+            item: engine.reference.items[i].names.preferred,
             listing: engine.listingSummaries[Int(c.key)], evidence: evidence(c), match: c.match,
             corroboratedBy: c.corroboratedBy,
             explanation: explanation(c), requirements: requirements(c.key).map(\.document))

@@ -463,7 +463,7 @@ struct LineScreening {
         let first = tokens.firstIndex { $0.start == hit.start } ?? 0
         let last = tokens.lastIndex { $0.end == hit.end } ?? first
         if contextClears(tokens, masks, first, last) { return }
-        let item = engine.reference.items[hit.item]
+        let name = engine.reference.items[hit.item].names.preferred
         let written = String(decoding: UnsafeBufferPointer(rebasing: text[hit.start..<hit.end]), as: UTF8.self)
         if hit.inherited {
             // The genus of an unlisted species: only where the second word reads like a Latin epithet.
@@ -474,13 +474,14 @@ struct LineScreening {
             add(
                 Int32(hit.item), .likely, basis, .higherTaxon, base + hit.start, base + hit.end,
                 explanation:
-                    "\(written) is not listed by name; its \(item.taxonomy?.rank.rawValue.lowercased() ?? "taxon") "
-                    + "\(item.names.preferred) is listed (\(item.listingSummary))")
+                    "\(written) is not listed by name; its "
+                    + "\(engine.reference.items[hit.item].taxonomy?.rank.rawValue.lowercased() ?? "taxon") "
+                    + "\(name) is listed (\(engine.listingSummaries[hit.item]))")
         } else {
             add(
                 Int32(hit.item), .likely, basis, .typo, base + hit.start, base + hit.end,
                 explanation:
-                    "\"\(written)\" read as \(item.names.preferred) (\(hit.distance) edit\(hit.distance == 1 ? "" : "s"))"
+                    "\"\(written)\" read as \(name) (\(hit.distance) edit\(hit.distance == 1 ? "" : "s"))"
             )
         }
     }
@@ -594,8 +595,11 @@ struct LineScreening {
     mutating func addComponents() {
         let current = candidates
         for c in current where c.key >= 0 && c.via < 0 {
-            let item = engine.reference.items[Int(c.key)]
-            for component in item.composition {
+            // Field by field, not `let item = …`: copying a whole item retains every one of its fields.
+            let composition = engine.reference.items[Int(c.key)].composition
+            if composition.isEmpty { continue }
+            let blend = engine.reference.items[Int(c.key)].names.preferred
+            for component in composition {
                 guard let id = component.itemID, let i = engine.positions[id], facts[Int(i)].controlled else {
                     continue
                 }
@@ -604,7 +608,7 @@ struct LineScreening {
                 derived.via = c.key
                 derived.corroboratedBy = []
                 derived.explanation =
-                    "component of \(item.names.preferred) (\(formatNumber(component.massPercent)) % by mass)"
+                    "component of \(blend) (\(formatNumber(component.massPercent)) % by mass)"
                 candidates.append(derived)
             }
         }
