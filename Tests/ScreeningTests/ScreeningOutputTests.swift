@@ -255,10 +255,12 @@ struct ScreeningOutputTests {
         // Evidence repeats within a batch and across batches, and distinct evidence shares slots.
         let input = Self.csvInput(400)
         let expected = try Self.run(input, threads: 1, batchSize: 4096)
-        for (threads, batchSize) in [(1, 7), (1, 4096), (3, 16)] {
+        for (threads, batchSize, budget) in [(1, 7, 1 << 20), (1, 4096, 1 << 20), (3, 16, 1 << 20), (2, 5, 3000)] {
             var run = Run()
             var screener = BatchScreener(engine: Self.engine, format: .jsonl, threads: threads, batchSize: batchSize)
             screener.memoSlots = slots
+            // A budget of 3,000 bytes makes the memo start afresh every few lines.
+            screener.memoBudget = budget
             run.summary = try screener.run(
                 MemorySource(input), write: { run.output += $0 }, reportError: { run.errors.append($0) })
             #expect(run.output == expected.output, "\(slots) slots, \(threads) threads, batches of \(batchSize)")
@@ -295,6 +297,52 @@ struct ScreeningOutputTests {
             empty, write: { output += $0 }, reportError: { _ in })
         #expect(summary.lines == 0)
         #expect(output == ResultFormat.csv.header)
+    }
+
+    @Test("A memo that finds fewer than one line in five of a window empties itself and sits out 16 batches, then 32")
+    func memoPausesOnFilesThatDoNotRepeat() {
+        var memo = EvidenceMemo()
+        func distinctBatches(_ count: Int, from start: Int) -> [[DeclarationRecord]] {
+            (0..<count).map { b in
+                (0..<4096).map { k in
+                    DeclarationRecord(
+                        lineNumber: 2, fields: [.lineID: "1", .description: "goods lot \(start + b * 4096 + k)"])
+                }
+            }
+        }
+        var found: [LineScreening.Remembered?] = []
+        var quiet: [Bool] = []
+        let quietBox = LineScreening.Remembered(.quiet)
+        for batch in distinctBatches(16, from: 0) {
+            let used = memo.beginBatch()
+            #expect(used)
+            memo.lookUp(batch, into: &found, quiet: &quiet)
+            for record in batch {
+                _ = memo.lookUp(record)
+                memo.store(quietBox, record)
+            }
+        }
+        // 65,536 look-ups, none found: the memo sits out 16 batches, finding nothing meanwhile.
+        let known = distinctBatches(1, from: 0)[0]
+        for _ in 0..<16 {
+            let used = memo.beginBatch()
+            #expect(!used)
+            memo.lookUp(known, into: &found, quiet: &quiet)
+            #expect(!quiet.contains(true))
+        }
+        let resumed = memo.beginBatch()
+        #expect(resumed)
+        // What it held was dropped when it paused.
+        memo.lookUp(known, into: &found, quiet: &quiet)
+        #expect(!quiet.contains(true))
+        for batch in distinctBatches(15, from: 1 << 20) {
+            let used = memo.beginBatch()
+            #expect(used)
+            memo.lookUp(batch, into: &found, quiet: &quiet)
+        }
+        var paused = 0
+        while !memo.beginBatch() { paused += 1 }
+        #expect(paused == 32)
     }
 
     @Test("Batch output equals screening each record on its own, in input order")

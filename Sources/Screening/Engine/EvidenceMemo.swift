@@ -9,11 +9,32 @@ import Foundation
 ///
 /// Two-way set-associative by a hash of the four fields; the stored key is compared byte for byte, so a collision
 /// costs a recomputation, never a wrong answer. Output does not depend on whether a line was remembered.
+///
+/// Bounded and self-checking: past `budget` bytes of keys and entries it starts afresh, and where fewer than one
+/// line in five of a window of 65,536 was found (a file whose descriptions hardly repeat) it empties itself and
+/// sits out a number of batches, doubling each time the file still does not repeat, so such a file pays for the
+/// memo on a small share of its lines and memory stays flat.
 struct EvidenceMemo {
-    /// Slots per thread, by default. A slot is 24 bytes (3 MiB in all); each filled one holds its key (the four
+    /// Slots per thread, by default. A slot is 32 bytes (4 MiB in all); each filled one holds its key (the four
     /// fields) and what they gave.
     static let defaultSlots = 1 << 17
+    /// Bytes of keys and entries per thread, by default, before the memo starts afresh.
+    static let defaultBudget = 16 << 20
+    /// Look-ups per window of the hit-rate check.
+    static let window = 65_536
     private let mask: Int
+    private let budget: Int
+    /// About the bytes the slots' keys and entries hold.
+    private var held = 0
+    private var windowLookUps = 0
+    private var windowHits = 0
+    /// Batches left to sit out, and how many the next pause lasts.
+    private var pause = 0
+    private var nextPause = 16
+    /// Whether the memo is used for the batch being screened (see `beginBatch`).
+    private(set) var enabled = true
+    /// The entry of every slot that holds evidence with nothing on it: such a line needs no entry of its own.
+    private let quietEntry = LineScreening.Remembered(.quiet)
 
     /// One remembered line: the hash and bytes of its four fields, and what they gave. Kept together, so a look-up
     /// touches one slot (and the key's bytes) rather than three tables.
@@ -33,10 +54,49 @@ struct EvidenceMemo {
 
     /// `slots` is rounded up to a power of two, at least two (tests use a handful, so that lines overwrite one
     /// another).
-    init(slots count: Int = EvidenceMemo.defaultSlots) {
+    init(slots count: Int = EvidenceMemo.defaultSlots, budget: Int = EvidenceMemo.defaultBudget) {
         let size = max(2, 1 << (Int.bitWidth - (max(count, 1) - 1).leadingZeroBitCount))
         mask = size - 1
+        self.budget = budget
         slots = [Slot](repeating: Slot(), count: size)
+    }
+
+    /// Starts a batch; says whether the memo is used for it (not while it sits out a pause).
+    mutating func beginBatch() -> Bool {
+        if pause > 0 {
+            pause -= 1
+            enabled = false
+        } else {
+            enabled = true
+        }
+        return enabled
+    }
+
+    /// Forgets everything.
+    mutating func clear() {
+        for k in slots.indices { slots[k] = Slot() }
+        held = 0
+    }
+
+    /// Counts a batch's look-ups and hits; at the end of a window, pauses when too few lines were found.
+    mutating func count(lookUps: Int, hits: Int) {
+        windowLookUps += lookUps
+        windowHits += hits
+        guard windowLookUps >= Self.window else { return }
+        if windowHits * 5 < windowLookUps {
+            clear()
+            pause = nextPause
+            nextPause = min(nextPause * 2, 1024)
+        } else {
+            nextPause = 16
+        }
+        windowLookUps = 0
+        windowHits = 0
+    }
+
+    /// About the bytes one slot's key and entry hold.
+    static func cost(_ slot: Slot) -> Int {
+        slot.hash == 0 ? 0 : slot.key.count + 64 + (slot.quiet ? 0 : 2048)
     }
 
     /// The hash of the record's four fields, with where they lie.
@@ -73,6 +133,11 @@ struct EvidenceMemo {
     ) {
         found.removeAll(keepingCapacity: true)
         quiet.removeAll(keepingCapacity: true)
+        guard enabled else {
+            found.append(contentsOf: repeatElement(nil, count: records.count))
+            quiet.append(contentsOf: repeatElement(false, count: records.count))
+            return
+        }
         batchHashes.removeAll(keepingCapacity: true)
         batchSpans.removeAll(keepingCapacity: true)
         var spans = self.spans
@@ -80,7 +145,7 @@ struct EvidenceMemo {
             batchHashes.append(Self.key(record, &spans))
             batchSpans.append(contentsOf: spans)
         }
-        slots.withUnsafeBufferPointer { slots in
+        let hits = slots.withUnsafeBufferPointer { slots in
             for h in batchHashes {
                 if let index = Self.way(slots, slot(h), h) {
                     let isQuiet = slots[index].quiet
@@ -91,14 +156,19 @@ struct EvidenceMemo {
                     found.append(nil)
                 }
             }
+            var hits = 0
             for k in records.indices where quiet[k] || found[k] != nil {
                 let index = Self.way(slots, slot(batchHashes[k]), batchHashes[k])!
                 if !Self.same(slots[index].key, records[k].bytes, batchSpans[(4 * k)..<(4 * k + 4)]) {
                     found[k] = nil
                     quiet[k] = false
+                } else {
+                    hits += 1
                 }
             }
+            return hits
         }
+        count(lookUps: records.count, hits: hits)
     }
 
     private var batchHashes: [UInt64] = []
@@ -106,18 +176,21 @@ struct EvidenceMemo {
 
     /// Looks the record's evidence up; remembers where its fields are, so that `store` can file what the line gave.
     mutating func lookUp(_ record: DeclarationRecord) -> LineScreening.Remembered? {
+        guard enabled else { return nil }
         keyHash = Self.key(record, &spans)
         let first = slot(keyHash)
         return slots.withUnsafeBufferPointer { slots in
             guard let index = Self.way(slots, first, keyHash), Self.same(slots[index].key, record.bytes, spans) else {
                 return nil
             }
-            return slots[index].entry
+            return slots[index].quiet ? quietEntry : slots[index].entry
         }
     }
 
     /// Files what the line last looked up gave.
     mutating func store(_ remembered: LineScreening.Remembered, _ record: DeclarationRecord) {
+        guard enabled else { return }
+        if held > budget { clear() }
         let first = slot(keyHash)
         var key: [UInt8] = []
         key.reserveCapacity(spans.reduce(0) { $0 + $1.count } + 4 * 3)
@@ -130,7 +203,11 @@ struct EvidenceMemo {
         }
         // The newer entry goes first; the one it displaces becomes the older, unless it had the same hash.
         if slots[first].hash != keyHash { slots.swapAt(first, first + 1) }
-        slots[first] = Slot(hash: keyHash, key: key, entry: remembered, quiet: remembered.isQuiet)
+        held -= Self.cost(slots[first])
+        // Evidence with nothing on it keeps no entry of its own (most evidence, in most files).
+        slots[first] = Slot(
+            hash: keyHash, key: key, entry: remembered.isQuiet ? nil : remembered, quiet: remembered.isQuiet)
+        held += Self.cost(slots[first])
     }
 
     /// Whether a stored key holds the same four fields.

@@ -46,6 +46,16 @@ extension LineScreening {
         /// Whether lines with this evidence have nothing on them (no candidate, no flag).
         let isQuiet: Bool
 
+        /// What evidence with nothing on it gives (shared by the memo's quiet slots).
+        enum Nothing { case quiet }
+
+        convenience init(_ nothing: Nothing) {
+            self.init(
+                Gathered(
+                    candidates: [], flags: [], subheading: -1, validCAS: nil, chemicalContext: false, citesCue: false,
+                    wildlifeHS: false, wasteContext: false, notWaste: false, cues: ContextRules.Cue()))
+        }
+
         init(_ gathered: Gathered) {
             self.gathered = gathered
             isQuiet = gathered.candidates.isEmpty && gathered.flags.isEmpty

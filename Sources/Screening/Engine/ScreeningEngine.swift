@@ -178,8 +178,10 @@ public final class ScreeningEngine: Sendable {
         var quiet: [Bool] = []
         public init() { memo = EvidenceMemo() }
         init(remembering: Bool) { memo = remembering ? EvidenceMemo() : nil }
-        /// A memo of `memoSlots` slots (tests: a few, so that lines overwrite one another).
-        init(memoSlots: Int) { memo = EvidenceMemo(slots: memoSlots) }
+        /// A memo of `memoSlots` slots and `memoBudget` bytes (tests: small, so that lines overwrite one another).
+        init(memoSlots: Int, memoBudget: Int = EvidenceMemo.defaultBudget) {
+            memo = EvidenceMemo(slots: memoSlots, budget: memoBudget)
+        }
     }
 
     /// The facts of one word (see `TokenFacts`), from every table.

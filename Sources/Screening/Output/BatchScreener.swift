@@ -113,8 +113,9 @@ public struct BatchScreener: Sendable {
     public let format: ResultFormat
     public let threads: Int
     public let batchSize: Int
-    /// Slots of each thread's memo (see `EvidenceMemo`).
+    /// Slots and byte budget of each thread's memo (see `EvidenceMemo`).
     var memoSlots = EvidenceMemo.defaultSlots
+    var memoBudget = EvidenceMemo.defaultBudget
 
     public init(engine: ScreeningEngine, format: ResultFormat, threads: Int, batchSize: Int = 2048) {
         self.engine = engine
@@ -154,7 +155,7 @@ public struct BatchScreener: Sendable {
         summary.referenceVersion = engine.reference.version
         if threads == 1 || first.isEmpty {
             var batch = first
-            var scratch = ScreeningEngine.Scratch(memoSlots: memoSlots)
+            var scratch = ScreeningEngine.Scratch(memoSlots: memoSlots, memoBudget: memoBudget)
             while !batch.isEmpty {
                 let done = screen(batch, scratch: &scratch)
                 emit(done, summary: &summary, write: write, reportError: reportError)
@@ -212,6 +213,7 @@ public struct BatchScreener: Sendable {
         var summary = ScreeningSummary()
         var green = 0
         let quickQuiet = format == .jsonl
+        _ = scratch.memo?.beginBatch()
         scratch.memo?.lookUp(batch.records, into: &scratch.found, quiet: &scratch.quiet)
         for (k, record) in batch.records.enumerated() {
             let remembered = scratch.memo != nil
@@ -266,7 +268,7 @@ public struct BatchScreener: Sendable {
         let engine = self
         let workers = (0..<threads).map { _ in
             let t = Thread {
-                var scratch = ScreeningEngine.Scratch(memoSlots: engine.memoSlots)
+                var scratch = ScreeningEngine.Scratch(memoSlots: engine.memoSlots, memoBudget: engine.memoBudget)
                 while let (sequence, batch) = queue.take() {
                     queue.put(sequence, engine.screen(batch, scratch: &scratch))
                 }
