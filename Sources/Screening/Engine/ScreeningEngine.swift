@@ -82,81 +82,116 @@ public final class ScreeningEngine: Sendable {
             precondition(out.starts(with: head), "the JSON Lines result starts with its line id")
             return Array(out.dropFirst(head.count))
         }()
-        // The phrase index and the name index are the expensive parts: build them side by side.
-        (phrases, scientificNames) = Parallel.pair(
-            { PhraseIndex(reference: reference) }, { ScientificNameIndex(reference: reference) })
+        // The phrase index is the longest part: the name index and the tables are built beside it.
+        let (phraseIndex, (nameIndex, tables)) = Parallel.pair(
+            { PhraseIndex(reference: reference) },
+            { (ScientificNameIndex(reference: reference), Tables(reference)) })
+        phrases = phraseIndex
+        scientificNames = nameIndex
         context = ContextRules()
-        var facts: [ItemFacts] = []
-        var byCAS: [String: [Int32]] = [:]
-        var byASHRAE: [String: [Int32]] = [:]
-        var byLMO: [String: [Int32]] = [:]
-        var byBasel: [String: [Int32]] = [:]
-        var byHS: [(UInt64, Int32)] = []
-        var exclusions: [Int32: [[UInt64]]] = [:]
-        var positions: [String: Int32] = [:]
-        var groupIndex: [String: Int32] = [:]
-        var groupKeys: [(Regime, String)] = []
-        facts.reserveCapacity(reference.items.count)
-        for (index, item) in reference.items.enumerated() {
-            let i = Int32(index)
-            positions[item.id] = i
-            let subheadings = item.identifiers.hs.compactMap { Int32($0.subheading) }
-            var groups: [Int32] = []
-            for listing in item.listings {
-                let key = listing.regime.rawValue + "|" + listing.list
-                if let g = groupIndex[key] {
-                    groups.append(g)
-                } else {
-                    let g = Int32(groupKeys.count)
-                    groupIndex[key] = g
-                    groupKeys.append((listing.regime, listing.list))
-                    groups.append(g)
+        facts = tables.facts
+        byCAS = tables.byCAS
+        byASHRAE = tables.byASHRAE
+        ashraeExtensions = tables.ashraeExtensions
+        byLMO = tables.byLMO
+        byBasel = tables.byBasel
+        byHS = tables.byHS
+        linksByHS = tables.linksByHS
+        countries = tables.countries
+        requirementGroups = tables.requirementGroups
+        exclusions = tables.exclusions
+        positions = tables.positions
+    }
+
+    /// The engine's tables of items, identifiers, requirements and countries, built beside the scientific-name
+    /// index (the phrase index, the longest part of start-up, takes the other core).
+    struct Tables: Sendable {
+        let facts: [ItemFacts]
+        let byCAS: [String: [Int32]]
+        let byASHRAE: [String: [Int32]]
+        let ashraeExtensions: [String: Int32]
+        let byLMO: [String: [Int32]]
+        let byBasel: [String: [Int32]]
+        let byHS: HashPostings
+        let linksByHS: HashPostings
+        let countries: [String: Int]
+        let requirementGroups: [[Requirement]]
+        let exclusions: [Int32: [[UInt64]]]
+        let positions: [String: Int32]
+
+        init(_ reference: ReferenceSet) {
+            var facts: [ItemFacts] = []
+            var byCAS: [String: [Int32]] = [:]
+            var byASHRAE: [String: [Int32]] = [:]
+            var byLMO: [String: [Int32]] = [:]
+            var byBasel: [String: [Int32]] = [:]
+            var byHS: [(UInt64, Int32)] = []
+            var exclusions: [Int32: [[UInt64]]] = [:]
+            var positions: [String: Int32] = [:]
+            var groupIndex: [String: Int32] = [:]
+            var groupKeys: [(Regime, String)] = []
+            facts.reserveCapacity(reference.items.count)
+            for (index, item) in reference.items.enumerated() {
+                let i = Int32(index)
+                positions[item.id] = i
+                let subheadings = item.identifiers.hs.compactMap { Int32($0.subheading) }
+                var groups: [Int32] = []
+                for listing in item.listings {
+                    let key = listing.regime.rawValue + "|" + listing.list
+                    if let g = groupIndex[key] {
+                        groups.append(g)
+                    } else {
+                        let g = Int32(groupKeys.count)
+                        groupIndex[key] = g
+                        groupKeys.append((listing.regime, listing.list))
+                        groups.append(g)
+                    }
+                }
+                facts.append(
+                    ItemFacts(
+                        regime: item.regime, controlled: item.controlled, isTaxon: item.taxonomy != nil,
+                        isChemical: [.substance, .mixture, .scheduledChemical, .family].contains(item.kind)
+                            && item.regime != .cites && item.regime != .basel && item.regime != .cartagena,
+                        subheadings: subheadings,
+                        requirementGroups: groups))
+                for cas in item.identifiers.cas { byCAS[cas.text, default: []].append(i) }
+                if let a = item.identifiers.ashrae { byASHRAE[a.key, default: []].append(i) }
+                if let l = item.identifiers.lmo { byLMO[l.key, default: []].append(i) }
+                if let b = item.identifiers.basel { byBasel[b.text, default: []].append(i) }
+                for h in Set(subheadings).sorted() { byHS.append((UInt64(h), i)) }
+                if !item.excludes.isEmpty {
+                    exclusions[i] = item.excludes.map { ByteTokenizer.tokens(Array($0.utf8)).map(\.hash) }
                 }
             }
-            facts.append(
-                ItemFacts(
-                    regime: item.regime, controlled: item.controlled, isTaxon: item.taxonomy != nil,
-                    isChemical: [.substance, .mixture, .scheduledChemical, .family].contains(item.kind)
-                        && item.regime != .cites && item.regime != .basel && item.regime != .cartagena,
-                    subheadings: subheadings,
-                    requirementGroups: groups))
-            for cas in item.identifiers.cas { byCAS[cas.text, default: []].append(i) }
-            if let a = item.identifiers.ashrae { byASHRAE[a.key, default: []].append(i) }
-            if let l = item.identifiers.lmo { byLMO[l.key, default: []].append(i) }
-            if let b = item.identifiers.basel { byBasel[b.text, default: []].append(i) }
-            for h in Set(subheadings).sorted() { byHS.append((UInt64(h), i)) }
-            if !item.excludes.isEmpty {
-                exclusions[i] = item.excludes.map { ByteTokenizer.tokens(Array($0.utf8)).map(\.hash) }
+            var linksByHS: [(UInt64, Int32)] = []
+            for (i, link) in reference.hsLinks.enumerated() {
+                if let h = UInt64(link.hs.subheading) { linksByHS.append((h, Int32(i))) }
             }
-        }
-        var linksByHS: [(UInt64, Int32)] = []
-        for (i, link) in reference.hsLinks.enumerated() {
-            if let h = UInt64(link.hs.subheading) { linksByHS.append((h, Int32(i))) }
-        }
-        requirementGroups = groupKeys.map { regime, list in
-            reference.requirements.filter {
-                $0.regime == regime && ($0.listing == "*" || Requirement.listing($0.listing, matches: list))
+            requirementGroups = groupKeys.map { regime, list in
+                reference.requirements.filter {
+                    $0.regime == regime && ($0.listing == "*" || Requirement.listing($0.listing, matches: list))
+                }
             }
+            var extensions: [String: [Int32]] = [:]
+            for (key, items) in byASHRAE where key.last?.isLetter == true && key.count > 1 {
+                var base = key
+                while base.last?.isLetter == true { base.removeLast() }
+                if byASHRAE[base] == nil, base.count > 1 { extensions[base, default: []] += items }
+            }
+            ashraeExtensions = extensions.compactMapValues { $0.count == 1 ? $0[0] : nil }
+            var countries: [String: Int] = [:]
+            for (i, country) in reference.countries.enumerated() { countries[country.code.text] = i }
+            self.facts = facts
+            self.byCAS = byCAS
+            self.byASHRAE = byASHRAE
+            self.byLMO = byLMO
+            self.byBasel = byBasel
+            self.byHS = HashPostings(byHS)
+            self.linksByHS = HashPostings(linksByHS)
+            self.countries = countries
+            self.exclusions = exclusions
+            self.positions = positions
         }
-        var extensions: [String: [Int32]] = [:]
-        for (key, items) in byASHRAE where key.last?.isLetter == true && key.count > 1 {
-            var base = key
-            while base.last?.isLetter == true { base.removeLast() }
-            if byASHRAE[base] == nil, base.count > 1 { extensions[base, default: []] += items }
-        }
-        ashraeExtensions = extensions.compactMapValues { $0.count == 1 ? $0[0] : nil }
-        var countries: [String: Int] = [:]
-        for (i, country) in reference.countries.enumerated() { countries[country.code.text] = i }
-        self.facts = facts
-        self.byCAS = byCAS
-        self.byASHRAE = byASHRAE
-        self.byLMO = byLMO
-        self.byBasel = byBasel
-        self.byHS = HashPostings(byHS)
-        self.linksByHS = HashPostings(linksByHS)
-        self.countries = countries
-        self.exclusions = exclusions
-        self.positions = positions
     }
 
     public var referenceVersion: String { reference.version }
