@@ -450,9 +450,10 @@ public struct DeclarationReader<Source: ByteSource> {
         }
     }
 
-    /// The position of the first quote or line feed in `p[from..<to]`, or `to`.
+    /// The position of the first byte of `p[from..<to]` that is `a`, `b` or `c`, or `to`: eight bytes at a time, with
+    /// the zero-byte test on the word XORed with each delimiter.
     @inline(__always)
-    static func nextQuoteOrLineFeed(_ p: UnsafePointer<UInt8>, from: Int, to end: Int) -> Int {
+    static func first(_ a: UInt8, _ b: UInt8, _ c: UInt8, in p: UnsafePointer<UInt8>, from: Int, to end: Int) -> Int {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         @inline(__always) func zeroBytes(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
@@ -460,35 +461,26 @@ public struct DeclarationReader<Source: ByteSource> {
         let raw = UnsafeRawPointer(p)
         while i + 8 <= end {
             let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            let found = zeroBytes(w ^ (ones &* 0x22)) | zeroBytes(w ^ (ones &* 0x0A))
+            let found =
+                zeroBytes(w ^ (ones &* UInt64(a))) | zeroBytes(w ^ (ones &* UInt64(b)))
+                | zeroBytes(w ^ (ones &* UInt64(c)))
             if found != 0 { return i + found.trailingZeroBitCount / 8 }
             i += 8
         }
-        while i < end && p[i] != 0x22 && p[i] != 0x0A { i += 1 }
+        while i < end && p[i] != a && p[i] != b && p[i] != c { i += 1 }
         return i
     }
 
-    /// The position of the first comma, line feed or quote in `p[from..<to]`, or `to`: eight bytes at a time, with
-    /// the zero-byte test on each byte XORed with the delimiter.
+    /// The first comma, line feed or quote.
     @inline(__always)
     static func nextDelimiter(_ p: UnsafePointer<UInt8>, from: Int, to end: Int) -> Int {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func zeroBytes(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
-        var i = from
-        let raw = UnsafeRawPointer(p)
-        while i + 8 <= end {
-            let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            let found = zeroBytes(w ^ (ones &* 0x2C)) | zeroBytes(w ^ (ones &* 0x0A)) | zeroBytes(w ^ (ones &* 0x22))
-            if found != 0 { return i + found.trailingZeroBitCount / 8 }
-            i += 8
-        }
-        while i < end {
-            let c = p[i]
-            if c == 0x2C || c == 0x0A || c == 0x22 { return i }
-            i += 1
-        }
-        return end
+        first(0x2C, 0x0A, 0x22, in: p, from: from, to: end)
+    }
+
+    /// The first quote or line feed.
+    @inline(__always)
+    static func nextQuoteOrLineFeed(_ p: UnsafePointer<UInt8>, from: Int, to end: Int) -> Int {
+        first(0x22, 0x0A, 0x0A, in: p, from: from, to: end)
     }
 
     // MARK: JSON Lines
