@@ -171,7 +171,7 @@ extension LineScreening {
     func requirements(_ position: Int32) -> [Requirement] {
         var out: [Requirement] = []
         for g in facts[Int(position)].requirementGroups {
-            for r in engine.requirementGroups[Int(g)]
+            for r in engine.tables.requirementGroups[Int(g)]
             where direction == nil || r.direction == .any || r.direction == direction {
                 if !out.contains(r) { out.append(r) }
             }

@@ -139,7 +139,7 @@ extension LineScreening {
         for field in [DeclarationField.origin, .destination] {
             let code = record.string(field).uppercased()
             guard !code.isEmpty else { continue }
-            guard let i = engine.countries[code] else {
+            guard let i = engine.tables.countries[code] else {
                 add(.unknownCountry, "\(field.name) \"\(code)\" is not an ISO 3166 alpha-2 code Green Customs knows")
                 continue
             }
@@ -268,7 +268,7 @@ extension LineScreening {
         let named = acted.filter { $0.via < 0 && $0.basis != .hsCode && $0.basis != .casNumber }
         if subheading >= 0 {
             let chapter = Int(subheading / 10_000)
-            let others = engine.byHS[UInt64(subheading)]
+            let others = engine.tables.byHS[UInt64(subheading)]
             for c in named where facts[Int(c.key)].isChemical && !facts[Int(c.key)].subheadings.isEmpty {
                 let f = facts[Int(c.key)]
                 guard !f.subheadings.contains(subheading) else { continue }
@@ -286,14 +286,14 @@ extension LineScreening {
         }
         if let cas = validCAS {
             let chemicals = named.filter { facts[Int($0.key)].isChemical }
-            let casOwners = engine.byCAS[cas.text] ?? []
+            let casOwners = engine.tables.byCAS[cas.text] ?? []
             let casItems = Set(casOwners)
             for c in chemicals where !casItems.contains(c.key) {
                 let item = engine.reference.items[Int(c.key)]
                 guard !item.identifiers.cas.isEmpty, !item.identifiers.cas.contains(cas) else { continue }
                 // A blend's components carry their own CAS numbers.
                 if item.composition.contains(where: { comp in
-                    comp.itemID.flatMap { engine.positions[$0] }.map { casItems.contains($0) } ?? false
+                    comp.itemID.flatMap { engine.tables.positions[$0] }.map { casItems.contains($0) } ?? false
                 }) {
                     continue
                 }

@@ -51,7 +51,7 @@ struct LineScreening {
         self.record = record
     }
 
-    var facts: [ScreeningEngine.ItemFacts] { engine.facts }
+    var facts: [ScreeningEngine.ItemFacts] { engine.tables.facts }
 
     /// What `run` leaves for the rules, with candidate offsets relative to the field of their basis, so that it
     /// holds for any line with the same evidence fields (see `EvidenceMemo`).
@@ -203,7 +203,7 @@ struct LineScreening {
         do {
             let cas = try CASNumber(validating: text)
             validCAS = cas
-            for i in engine.byCAS[cas.text] ?? [] where facts[Int(i)].controlled {
+            for i in engine.tables.byCAS[cas.text] ?? [] where facts[Int(i)].controlled {
                 candidates.append(
                     Candidate(
                         key: i, certainty: .certain, basis: .casNumber, match: .casNumber, start: field.startIndex,
@@ -278,15 +278,15 @@ struct LineScreening {
                     add(.invalidCAS, "\(basis.rawValue) mentions CAS \(text), whose check digit is wrong")
                     continue
                 }
-                for i in engine.byCAS[text] ?? [] where facts[Int(i)].controlled {
+                for i in engine.tables.byCAS[text] ?? [] where facts[Int(i)].controlled {
                     add(i, .certain, basis, .casNumber, start, end)
                 }
             case .ashrae(let key):
-                if let items = engine.byASHRAE[key] {
+                if let items = engine.tables.byASHRAE[key] {
                     for i in items where facts[Int(i)].controlled {
                         add(i, .certain, basis, .ashraeDesignation, start, end)
                     }
-                } else if let i = engine.ashraeExtensions[key], facts[Int(i)].controlled {
+                } else if let i = engine.tables.ashraeExtensions[key], facts[Int(i)].controlled {
                     // "R-509" for R-509A: the only designation that extends it.
                     let full = engine.reference.items[Int(i)].identifiers.ashrae?.text ?? ""
                     add(
@@ -294,7 +294,7 @@ struct LineScreening {
                         explanation: "read as \(full), the only designation that extends it")
                 }
             case .lmo(let key):
-                for i in engine.byLMO[key] ?? [] where facts[Int(i)].controlled {
+                for i in engine.tables.byLMO[key] ?? [] where facts[Int(i)].controlled {
                     add(i, .certain, basis, .lmoIdentifier, start, end)
                 }
             }
@@ -311,7 +311,7 @@ struct LineScreening {
                 if j - i >= 2, j - i <= 5, j == field.endIndex || !Self.isAlnum(field[j]),
                     let code = BaselCode(String(decoding: field[i..<j], as: UTF8.self).uppercased())
                 {
-                    for item in engine.byBasel[code.text] ?? [] where facts[Int(item)].controlled {
+                    for item in engine.tables.byBasel[code.text] ?? [] where facts[Int(item)].controlled {
                         add(item, .certain, basis, .baselCode, i, j)
                     }
                 }
@@ -506,10 +506,10 @@ struct LineScreening {
         let start = field.startIndex
         let end = field.endIndex
         var named = Set<Int32>()
-        let links = engine.linksByHS.range(UInt64(subheading))
-        let items = engine.byHS.range(UInt64(subheading))
+        let links = engine.tables.linksByHS.range(UInt64(subheading))
+        let items = engine.tables.byHS.range(UInt64(subheading))
         if links.isEmpty && items.isEmpty { return }
-        for l in engine.linksByHS[UInt64(subheading)] {
+        for l in engine.tables.linksByHS[UInt64(subheading)] {
             let link = engine.reference.hsLinks[Int(l)]
             switch link.coverage {
             case .names, .covers, .possible:
@@ -517,7 +517,7 @@ struct LineScreening {
                 if link.coverage == .names {
                     for id in link.itemIDs {
                         // An item the code names settles it, controlled or not (Basel list B wastes are not).
-                        guard let i = engine.positions[id] else { continue }
+                        guard let i = engine.tables.positions[id] else { continue }
                         resolved = true
                         guard facts[Int(i)].controlled, named.insert(i).inserted else { continue }
                         candidates.append(
@@ -541,7 +541,7 @@ struct LineScreening {
             }
         }
         // Items that carry this subheading as their own code: they agree with what the description found.
-        for i in engine.byHS[UInt64(subheading)] where facts[Int(i)].controlled {
+        for i in engine.tables.byHS[UInt64(subheading)] where facts[Int(i)].controlled {
             for k in candidates.indices where candidates[k].key == i && candidates[k].basis != .hsCode {
                 if !candidates[k].corroboratedBy.contains(.hsCode) { candidates[k].corroboratedBy.append(.hsCode) }
                 if candidates[k].certainty == .likely { candidates[k].certainty = .certain }
@@ -559,7 +559,7 @@ struct LineScreening {
             (scratch.species, record.slice(.species).startIndex),
         ]
         for c in candidates where c.key >= 0 {
-            guard let excluded = engine.exclusions[c.key] else { continue }
+            guard let excluded = engine.tables.exclusions[c.key] else { continue }
             for (n, name) in excluded.enumerated() {
                 for (tokens, base) in fields {
                     guard let span = Self.find(tokens, name) else { continue }
@@ -571,7 +571,7 @@ struct LineScreening {
         }
         if excludedSpans.isEmpty { return }
         candidates.removeAll { c in
-            if c.key >= 0, let excluded = engine.exclusions[c.key],
+            if c.key >= 0, let excluded = engine.tables.exclusions[c.key],
                 excluded.contains(where: { Self.find(fields[0].0, $0) != nil || Self.find(fields[1].0, $0) != nil })
             {
                 return true
@@ -600,7 +600,7 @@ struct LineScreening {
             if composition.isEmpty { continue }
             let blend = engine.reference.items[Int(c.key)].names.preferred
             for component in composition {
-                guard let id = component.itemID, let i = engine.positions[id], facts[Int(i)].controlled else {
+                guard let id = component.itemID, let i = engine.tables.positions[id], facts[Int(i)].controlled else {
                     continue
                 }
                 var derived = c

@@ -11,24 +11,8 @@ public final class ScreeningEngine: Sendable {
     let phrases: PhraseIndex
     let scientificNames: ScientificNameIndex
     let context: ContextRules
-    let facts: [ItemFacts]
-    let byCAS: [String: [Int32]]
-    let byASHRAE: [String: [Int32]]
-    /// A designation without its letter suffix → the one item that extends it ("R509" → R-509A).
-    let ashraeExtensions: [String: Int32]
-    let byLMO: [String: [Int32]]
-    let byBasel: [String: [Int32]]
-    /// HS subheading (6 digits, as a number) → items that carry it.
-    let byHS: HashPostings
-    /// HS subheading → links of the interconnection table.
-    let linksByHS: HashPostings
-    let countries: [String: Int]
-    /// The requirements of each distinct listing (regime and list).
-    let requirementGroups: [[Requirement]]
-    /// Items with exclusions → the excluded names as token hashes.
-    let exclusions: [Int32: [[UInt64]]]
-    /// Item id → position.
-    let positions: [String: Int32]
+    /// Items, identifiers, requirements and countries as the engine looks them up (see `Tables`).
+    let tables: Tables
     /// HS chapter (two digits) → whether listed chemicals or listed animals and plants are classified there.
     let chapterClasses: [UInt8]
     static let chemicalChapter: UInt8 = 1
@@ -89,18 +73,7 @@ public final class ScreeningEngine: Sendable {
         phrases = phraseIndex
         scientificNames = nameIndex
         context = ContextRules()
-        facts = tables.facts
-        byCAS = tables.byCAS
-        byASHRAE = tables.byASHRAE
-        ashraeExtensions = tables.ashraeExtensions
-        byLMO = tables.byLMO
-        byBasel = tables.byBasel
-        byHS = tables.byHS
-        linksByHS = tables.linksByHS
-        countries = tables.countries
-        requirementGroups = tables.requirementGroups
-        exclusions = tables.exclusions
-        positions = tables.positions
+        self.tables = tables
     }
 
     /// The engine's tables of items, identifiers, requirements and countries, built beside the scientific-name
@@ -109,14 +82,20 @@ public final class ScreeningEngine: Sendable {
         let facts: [ItemFacts]
         let byCAS: [String: [Int32]]
         let byASHRAE: [String: [Int32]]
+        /// A designation without its letter suffix → the one item that extends it ("R509" → R-509A).
         let ashraeExtensions: [String: Int32]
         let byLMO: [String: [Int32]]
         let byBasel: [String: [Int32]]
+        /// HS subheading (6 digits, as a number) → items that carry it.
         let byHS: HashPostings
+        /// HS subheading → links of the interconnection table.
         let linksByHS: HashPostings
         let countries: [String: Int]
+        /// The requirements of each distinct listing (regime and list).
         let requirementGroups: [[Requirement]]
+        /// Items with exclusions → the excluded names as token hashes.
         let exclusions: [Int32: [[UInt64]]]
+        /// Item id → position.
         let positions: [String: Int32]
 
         init(_ reference: ReferenceSet) {
