@@ -150,22 +150,27 @@ public struct BatchScreener: Sendable {
         var reader = DeclarationReader(source: source, format: inputFormat)
         // The first batch on this thread: a broken header fails before any thread starts.
         let first = try reader.next(maximum: batchSize)
+        if threads > 1 && !first.isEmpty {
+            let feed = DeclarationFeed(reader: reader, first: first, batchSize: batchSize, readAhead: threads * 3)
+            return try screenAll(feed, started: started, write: write, reportError: reportError)
+        }
+        var summary = begin(write: write)
+        var batch = first
+        var scratch = ScreeningEngine.Scratch(memoSlots: memoSlots, memoBudget: memoBudget)
+        while !batch.isEmpty {
+            let done = screen(batch, scratch: &scratch)
+            emit(done, summary: &summary, write: write, reportError: reportError)
+            batch = try reader.next(maximum: batchSize)
+        }
+        summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        return summary
+    }
+
+    /// Writes the format's header and starts the summary.
+    func begin(write: (UnsafeRawBufferPointer) -> Void) -> ScreeningSummary {
         format.header.withUnsafeBytes { if !$0.isEmpty { write($0) } }
         var summary = ScreeningSummary()
         summary.referenceVersion = engine.reference.version
-        if threads == 1 || first.isEmpty {
-            var batch = first
-            var scratch = ScreeningEngine.Scratch(memoSlots: memoSlots, memoBudget: memoBudget)
-            while !batch.isEmpty {
-                let done = screen(batch, scratch: &scratch)
-                emit(done, summary: &summary, write: write, reportError: reportError)
-                batch = try reader.next(maximum: batchSize)
-            }
-        } else {
-            let feed = DeclarationFeed(reader: reader, first: first, batchSize: batchSize, readAhead: threads * 3)
-            try runParallel(feed: feed, summary: &summary, write: write, reportError: reportError)
-        }
-        summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         return summary
     }
 
@@ -188,13 +193,10 @@ public struct BatchScreener: Sendable {
     }
 
     func screenAll<Source>(
-        _ feed: DeclarationFeed<Source>, write: (UnsafeRawBufferPointer) -> Void,
-        reportError: (DeclarationError) -> Void
+        _ feed: DeclarationFeed<Source>, started: UInt64 = DispatchTime.now().uptimeNanoseconds,
+        write: (UnsafeRawBufferPointer) -> Void, reportError: (DeclarationError) -> Void
     ) throws(InputError) -> ScreeningSummary {
-        let started = DispatchTime.now().uptimeNanoseconds
-        format.header.withUnsafeBytes { if !$0.isEmpty { write($0) } }
-        var summary = ScreeningSummary()
-        summary.referenceVersion = engine.reference.version
+        var summary = begin(write: write)
         try runParallel(feed: feed, summary: &summary, write: write, reportError: reportError)
         summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         return summary
