@@ -15,16 +15,17 @@ public final class HashPostings: @unchecked Sendable {
     public let count: Int
 
     /// Builds the table from (key, value) pairs; values of one key keep their order.
+    ///
+    /// Linear time, no sort: a first pass counts the distinct keys (to size the table), a second places each key
+    /// and counts its values, a third lays the values out key by key, in the order they were given.
     public init(_ pairs: [(UInt64, Int32)]) {
-        // Group by key with one sort (stable: values of one key keep their order), not a dictionary of arrays.
-        let sorted = pairs.enumerated().map { (key: $0.element.0 == 0 ? 1 : $0.element.0, order: $0.offset) }
-            .sorted { ($0.key, $0.order) < ($1.key, $1.order) }
-        var distinct = 0
-        for (n, e) in sorted.enumerated() where n == 0 || sorted[n - 1].key != e.key { distinct += 1 }
+        // Pass 1: distinct keys, to size the table.
+        var distinct = KeySet(capacity: pairs.count)
+        for (key, _) in pairs { distinct.insert(key) }
         var capacity = 16
-        while capacity < distinct * 2 { capacity <<= 1 }
+        while capacity < distinct.count * 2 { capacity <<= 1 }
         mask = capacity - 1
-        count = distinct
+        count = distinct.count
         keys = .allocate(capacity: capacity)
         keys.initialize(repeating: 0, count: capacity)
         starts = .allocate(capacity: capacity)
@@ -33,24 +34,36 @@ public final class HashPostings: @unchecked Sendable {
         ends.initialize(repeating: 0, count: capacity)
         values = .allocate(capacity: max(pairs.count, 1))
         var filterBits = 1024
-        while filterBits < distinct * 16 { filterBits <<= 1 }
+        while filterBits < distinct.count * 16 { filterBits <<= 1 }
         filterMask = UInt64(filterBits - 1)
         filter = .allocate(capacity: filterBits / 64)
         filter.initialize(repeating: 0, count: filterBits / 64)
-        var n = 0
-        while n < sorted.count {
-            let key = sorted[n].key
-            let bit = Self.filterBit(key, filterMask)
-            filter[Int(bit >> 6)] |= 1 << (bit & 63)
+        // Pass 2: place each key; `ends` counts its values for now. Each pair's slot is kept for pass 3.
+        var slots = [Int32](repeating: 0, count: pairs.count)
+        for (n, (raw, _)) in pairs.enumerated() {
+            let key = raw == 0 ? 1 : raw
             var slot = Self.slot(key, mask)
-            while keys[slot] != 0 { slot = (slot + 1) & mask }
-            keys[slot] = key
-            starts[slot] = Int32(n)
-            while n < sorted.count && sorted[n].key == key {
-                (values + n).initialize(to: pairs[sorted[n].order].1)
-                n += 1
+            while keys[slot] != 0 && keys[slot] != key { slot = (slot + 1) & mask }
+            if keys[slot] == 0 {
+                keys[slot] = key
+                let bit = Self.filterBit(key, filterMask)
+                filter[Int(bit >> 6)] |= 1 << (bit & 63)
             }
-            ends[slot] = Int32(n)
+            ends[slot] += 1
+            slots[n] = Int32(slot)
+        }
+        // Each key's values start where the previous key's end (in slot order); `ends` becomes the fill cursor.
+        var next: Int32 = 0
+        for slot in 0..<capacity where keys[slot] != 0 {
+            starts[slot] = next
+            next += ends[slot]
+            ends[slot] = starts[slot]
+        }
+        // Pass 3: the values, in the order given; each key's cursor ends where its values end.
+        for (n, (_, value)) in pairs.enumerated() {
+            let slot = Int(slots[n])
+            (values + Int(ends[slot])).initialize(to: value)
+            ends[slot] += 1
         }
     }
 
@@ -94,4 +107,37 @@ public final class HashPostings: @unchecked Sendable {
 
     /// The values stored under `key`, as an array (tests and cold paths).
     public subscript(key: UInt64) -> [Int32] { range(key).map(value(at:)) }
+}
+
+/// A set of 64-bit keys in one flat table with open addressing, for building indexes: no SipHash, no allocation per
+/// insert. Key 0 is stored as 1 (as `HashPostings` does).
+struct KeySet {
+    private var slots: [UInt64]
+    private let mask: Int
+    private(set) var count = 0
+
+    /// A set for up to `capacity` keys.
+    init(capacity: Int) {
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        slots = [UInt64](repeating: 0, count: size)
+        mask = size - 1
+    }
+
+    /// Adds `raw`; true when it was not there yet.
+    @discardableResult
+    mutating func insert(_ raw: UInt64) -> Bool {
+        let key = raw == 0 ? 1 : raw
+        var slot = HashPostings.slot(key, mask)
+        while true {
+            let k = slots[slot]
+            if k == key { return false }
+            if k == 0 { break }
+            slot = (slot + 1) & mask
+        }
+        precondition(count * 2 < slots.count, "KeySet: more keys than its capacity")
+        slots[slot] = key
+        count += 1
+        return true
+    }
 }

@@ -95,29 +95,31 @@ public struct PhraseIndex: Sendable {
             }
             return out
         }.flatMap { $0 }
+        // Trade terms name items by id: the positions of the few ids they use, in one pass over the items.
         var positions: [String: Int] = [:]
-        for (i, item) in items.enumerated() { positions[item.id] = i }
+        for term in reference.tradeTerms { for id in term.itemIDs { positions[id] = -1 } }
+        if !positions.isEmpty {
+            for (i, item) in items.enumerated() where positions[item.id] != nil { positions[item.id] = i }
+        }
         for term in reference.tradeTerms {
             for id in term.itemIDs {
-                if let i = positions[id] { Self.prepare(term.term, item: i, kind: .tradeTerm, into: &prepared) }
+                if let i = positions[id], i >= 0 { Self.prepare(term.term, item: i, kind: .tradeTerm, into: &prepared) }
             }
         }
         var singles: [(UInt64, Int32)] = []
         var pairs: [(UInt64, Int32)] = []
         var firsts: [(UInt64, Int32)] = []
-        var seen = Set<UInt64>()
-        var sharing: [UInt64: Int32] = [:]
-        var keys: [UInt64] = []
+        var seen = KeySet(capacity: prepared.count)
+        var keys: [(UInt64, Int32)] = []
         phrases.reserveCapacity(prepared.count)
+        texts.reserveCapacity(prepared.count)
+        keys.reserveCapacity(prepared.count)
         for p in prepared {
             let key = Self.sequenceKey(p.tokens)
             // A name written twice for one item (a synonym equal to a common name) is one phrase, the first kind.
-            guard seen.insert(key ^ (UInt64(UInt32(bitPattern: p.item)) &* 0xD6E8_FEB8_6659_FD93)).inserted else {
-                continue
-            }
-            sharing[key, default: 0] += 1
-            keys.append(key)
+            guard seen.insert(key ^ (UInt64(UInt32(bitPattern: p.item)) &* 0xD6E8_FEB8_6659_FD93)) else { continue }
             let id = Int32(phrases.count)
+            keys.append((key, id))
             if p.tokens.count == 1 {
                 singles.append((p.tokens[0], id))
             } else {
@@ -131,7 +133,9 @@ public struct PhraseIndex: Sendable {
             texts.append(p.text)
             tokenStore += p.tokens
         }
-        for k in phrases.indices { phrases[k].sharedBy = sharing[keys[k]] ?? 1 }
+        // How many phrases (of different items) have each word sequence.
+        let sharing = HashPostings(keys)
+        for (key, id) in keys { phrases[Int(id)].sharedBy = Int32(sharing.range(key).count) }
         singleWord = HashPostings(singles)
         byFirstTwo = HashPostings(pairs)
         firstWords = HashPostings(firsts)
