@@ -4,7 +4,8 @@ import PackageDescription
 // Layers, imports in one direction only (see ARCHITECTURE.md):
 //   GreenCustomsCore ← ReferenceData ← Screening
 //   GreenCustomsCore ← Storage
-//   greencustoms (CLI) composes them.
+//   ReferenceData, Storage ← ReferenceLibrary (the active reference set, for the CLI and the web app)
+//   everything above ← WebApp (Vapor, Leaf) ← greencustoms (CLI, `serve`)
 // The look-up and screening code is optimised even in debug builds, so that `swift run` and `swift test` index
 // the full CITES list (~40,000 taxa) in a fraction of a second instead of several seconds.
 let optimisedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
@@ -18,6 +19,8 @@ let package = Package(
         .library(name: "ReferenceData", targets: ["ReferenceData"]),
         .library(name: "Screening", targets: ["Screening"]),
         .library(name: "Storage", targets: ["Storage"]),
+        .library(name: "ReferenceLibrary", targets: ["ReferenceLibrary"]),
+        .library(name: "WebApp", targets: ["WebApp"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -27,6 +30,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
+        .package(url: "https://github.com/vapor/leaf.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/leaf-kit.git", from: "1.14.3"),
     ],
     targets: [
         .target(name: "GreenCustomsCore", swiftSettings: optimisedInDebug),
@@ -51,11 +57,26 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        .target(
+            name: "ReferenceLibrary",
+            dependencies: ["GreenCustomsCore", "ReferenceData", "Storage"]
+        ),
+        .target(
+            name: "WebApp",
+            dependencies: [
+                "GreenCustomsCore", "ReferenceData", "Screening", "Storage", "ReferenceLibrary",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Leaf", package: "leaf"),
+                .product(name: "LeafKit", package: "leaf-kit"),
+            ],
+            resources: [.copy("Web")]
+        ),
         .executableTarget(
             name: "greencustoms",
             dependencies: [
-                "GreenCustomsCore", "ReferenceData", "Screening", "Storage",
+                "GreenCustomsCore", "ReferenceData", "Screening", "Storage", "ReferenceLibrary", "WebApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Vapor", package: "vapor"),
             ]
         ),
         .target(
@@ -73,6 +94,12 @@ let package = Package(
             name: "StorageTests",
             dependencies: ["Storage", "ReferenceData", "GreenCustomsCore", "GreenCustomsTestSupport"]),
         .testTarget(name: "GreenCustomsCLITests", dependencies: ["greencustoms", "GreenCustomsTestSupport"]),
+        .testTarget(
+            name: "WebAppTests",
+            dependencies: [
+                "WebApp", "Storage", "ReferenceLibrary", "GreenCustomsCore", "GreenCustomsTestSupport",
+                .product(name: "VaporTesting", package: "vapor"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -51,6 +51,14 @@ public struct LookupJSON: Encodable, Sendable {
         results = response.results.map(Self.result)
     }
 
+    /// One item as the API's item endpoint shows it: the same object as a look-up result, matched by its name.
+    public static func item(_ item: ControlledItem, in set: ReferenceSet) -> Result {
+        result(
+            LookupResult(
+                item: item, hsLink: nil, regime: item.regime, score: 100, match: .name,
+                matchedText: item.names.preferred, explanation: nil, requirements: set.requirements(for: item)))
+    }
+
     static func result(_ r: LookupResult) -> Result {
         var identifiers: [String: JSONValue] = [:]
         var names: [String: [String]]?

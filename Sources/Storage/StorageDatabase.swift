@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import SQLKit
 
 /// Where the data lives: a SQLite file (the embedded default), an in-memory SQLite database (tests), or a
 /// PostgreSQL server shared by several app servers.
@@ -126,6 +127,12 @@ public final class StorageDatabase: Sendable {
             databases: databases, migrations: migrations, logger: logger, on: databases.eventLoopGroup.any())
         try await migrator.setupIfNeeded().get()
         try await migrator.prepareBatch().get()
+    }
+
+    /// Runs one trivial query: throws when the database cannot be reached.
+    public func ping() async throws {
+        guard let sql = database as? any SQLDatabase else { return }
+        try await sql.raw("SELECT 1").run()
     }
 
     public func shutdown() async {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GreenCustomsCore
+import ReferenceLibrary
 import Screening
 
 struct Lookup: AsyncParsableCommand {
@@ -38,7 +39,7 @@ struct Lookup: AsyncParsableCommand {
 
     func run() async throws {
         let text = query.joined(separator: " ")
-        let set = try await ReferenceProvider.with(databaseOptions) { try await $0.referenceSet() }
+        let set = try await ReferenceProvider.with(database: databaseOptions.database) { try await $0.referenceSet() }
         let response = LookupIndex(reference: set).lookup(text, limit: limit)
         switch format {
         case .json: print(try LookupJSON(response).encoded())

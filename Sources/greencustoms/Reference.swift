@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GreenCustomsCore
 import ReferenceData
+import ReferenceLibrary
 import Storage
 
 struct Reference: AsyncParsableCommand {
@@ -33,7 +34,9 @@ struct Reference: AsyncParsableCommand {
                 "\(loaded.set.items.count) items, \(loaded.set.countries.count) countries, "
                 + "\(loaded.set.requirements.count) requirements, \(loaded.set.hsLinks.count) HS links in \(bundledDir ?? "the bundled files")"
             if !filesOnly {
-                let stored = try await ReferenceProvider.with(databaseOptions) { try await $0.store.load() }
+                let stored = try await ReferenceProvider.with(database: databaseOptions.database) {
+                    try await $0.store.load()
+                }
                 for dataset in stored.imports {
                     let origin = "\(dataset.info.version) (imported from \(dataset.info.sourceFile))"
                     issues += ReferenceValidator.check(items: dataset.items, origin: origin)
@@ -114,7 +117,7 @@ struct Reference: AsyncParsableCommand {
         @OptionGroup var databaseOptions: DatabaseOptions
 
         func run() async throws {
-            let datasets = try await ReferenceProvider.with(databaseOptions) { provider in
+            let datasets = try await ReferenceProvider.with(database: databaseOptions.database) { provider in
                 try await provider.installBundledIfNeeded()
                 return try await provider.store.datasets()
             }
@@ -145,7 +148,7 @@ func importFile<R>(
         printError("\(issues.count) problem(s); nothing was imported.")
         throw ExitCode(1)
     }
-    let info = try await ReferenceProvider.with(options) { provider in
+    let info = try await ReferenceProvider.with(database: options.database) { provider in
         try await provider.installBundledIfNeeded()
         return try await store(provider.store, result, (file as NSString).lastPathComponent)
     }

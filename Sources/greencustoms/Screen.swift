@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GreenCustomsCore
+import ReferenceLibrary
 import Screening
 
 #if canImport(Glibc)
@@ -62,7 +63,7 @@ struct Screen: AsyncParsableCommand {
             printError("error: \(file == "-" ? "standard input" : file): \(error.description)")
             throw ExitCode(3)
         }
-        let set = try await ReferenceProvider.with(databaseOptions) { try await $0.referenceSet() }
+        let set = try await ReferenceProvider.with(database: databaseOptions.database) { try await $0.referenceSet() }
         let loaded = DispatchTime.now().uptimeNanoseconds
         let engine = ScreeningEngine(reference: set)
         let startup = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9

@@ -21,6 +21,8 @@ public struct ScreeningSummary: Sendable, Equatable {
     public var seconds = 0.0
     public var referenceVersion = ""
 
+    public init() {}
+
     mutating func add(_ r: ScreeningResult) {
         lines += 1
         lanes[r.lane, default: 0] += 1

@@ -6,6 +6,7 @@ extension StorageMigrations {
         CreateReferenceDatasets(),  // 001: dataset versions
         CreateReferenceRecords(),  // 002: records of each dataset
         CreateReferenceSnapshots(),  // 003: binary snapshots of the assembled set, for fast start-up
+        CreateAccounts(),  // 004: accounts, API tokens, web sessions, the audit log
     ]
 }
 

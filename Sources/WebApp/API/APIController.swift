@@ -1,0 +1,230 @@
+import Foundation
+import GreenCustomsCore
+import Screening
+import Vapor
+
+/// `/api/v1`: look-up, items and screening for national systems and Single Windows. JSON in and out, bearer tokens,
+/// errors as `application/problem+json` (see `OpenAPIDocument` for the contract).
+struct APIController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let v1 = routes.grouped("api", "v1")
+        v1.get("lookup", use: lookup)
+        v1.get("items", use: items)
+        v1.get("items", ":id", use: item)
+        v1.on(.POST, "screenings", body: .collect(maxSize: nil), use: screen)
+        v1.get("reference", use: reference)
+    }
+
+    /// `GET /api/v1/lookup?q=R-22&limit=10`
+    @Sendable func lookup(request: Request) async throws -> Response {
+        let q = try request.query.get(String?.self, at: "q")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        guard !q.isEmpty else { throw Problem.invalid([.init(field: "q", message: "give something to look for")]) }
+        guard q.count <= 200 else { throw Problem.invalid([.init(field: "q", message: "at most 200 characters")]) }
+        let limit = try Self.integer(request, "limit", default: 10, range: 1...50)
+        let response = request.services.reference.lookup.lookup(q, limit: limit)
+        return try Self.json(LookupJSON(response))
+    }
+
+    /// `GET /api/v1/items?regime=cites&page=1&per_page=50`: every item, in reference order, a page at a time.
+    @Sendable func items(request: Request) async throws -> Response {
+        let state = request.services.reference
+        let regimeText = try request.query.get(String?.self, at: "regime")
+        var regime: Regime?
+        if let regimeText {
+            guard let r = Regime(rawValue: regimeText) else {
+                throw Problem.invalid([
+                    .init(
+                        field: "regime",
+                        message: "one of " + Regime.allCases.map(\.rawValue).joined(separator: ", "))
+                ])
+            }
+            regime = r
+        }
+        let page = try Self.integer(request, "page", default: 1, range: 1...1_000_000)
+        let perPage = try Self.integer(request, "per_page", default: 50, range: 1...200)
+        let chosen = regime.map { r in state.set.items.filter { $0.regime == r } } ?? state.set.items
+        let start = min((page - 1) * perPage, chosen.count)
+        let slice = chosen[start..<min(start + perPage, chosen.count)]
+        struct Page: Encodable {
+            var items: [LookupJSON.Result]
+            var page: Int
+            var perPage: Int
+            var total: Int
+            var referenceVersion: String
+            enum CodingKeys: String, CodingKey {
+                case items, page, total
+                case perPage = "per_page"
+                case referenceVersion = "reference_version"
+            }
+        }
+        var response = try Self.json(
+            Page(
+                items: slice.map { LookupJSON.item($0, in: state.set) }, page: page, perPage: perPage,
+                total: chosen.count, referenceVersion: state.set.version))
+        // RFC 8288 links to the neighbouring pages.
+        var links: [String] = []
+        let base = "/api/v1/items?" + (regimeText.map { "regime=\($0)&" } ?? "") + "per_page=\(perPage)&page="
+        if start + perPage < chosen.count { links.append("<\(base)\(page + 1)>; rel=\"next\"") }
+        if page > 1 { links.append("<\(base)\(page - 1)>; rel=\"prev\"") }
+        if !links.isEmpty { response.headers.replaceOrAdd(name: .link, value: links.joined(separator: ", ")) }
+        response.headers.replaceOrAdd(name: "X-Total-Count", value: String(chosen.count))
+        _ = response
+        return response
+    }
+
+    /// `GET /api/v1/items/{id}`
+    @Sendable func item(request: Request) async throws -> Response {
+        let id = request.parameters.get("id") ?? ""
+        let state = request.services.reference
+        guard let item = state.item(id: id) else {
+            throw Problem(status: .notFound, detail: "No item has the id \"\(id)\".", instance: request.url.path)
+        }
+        return try Self.json(LookupJSON.item(item, in: state.set))
+    }
+
+    /// `GET /api/v1/reference`: the reference version and counts per regime.
+    @Sendable func reference(request: Request) async throws -> Response {
+        let set = request.services.reference.set
+        var counts: [String: Int] = [:]
+        for item in set.items { counts[item.regime.rawValue, default: 0] += 1 }
+        struct Info: Encodable {
+            var version: String
+            var items: Int
+            var itemsByRegime: [String: Int]
+            var countries: Int
+            enum CodingKeys: String, CodingKey {
+                case version, items, countries
+                case itemsByRegime = "items_by_regime"
+            }
+        }
+        return try Self.json(
+            Info(version: set.version, items: set.items.count, itemsByRegime: counts, countries: set.countries.count))
+    }
+
+    /// `POST /api/v1/screenings` with `{"lines": [{declaration fields}…]}` → `{"results": […]}`, each result the
+    /// same object as a line of `greencustoms screen --format jsonl`.
+    @Sendable func screen(request: Request) async throws -> Response {
+        let account = try await request.require(.screen)
+        let settings = request.services.settings
+        guard let body = request.body.data, body.readableBytes > 0 else {
+            throw Problem.invalid([.init(field: "body", message: #"send {"lines": [ … ]}"#)])
+        }
+        let lines = try ScreeningRequest.lines(from: Data(buffer: body), maximum: settings.maximumLinesPerRequest)
+        let engine = request.services.reference.engine
+        let outcome = ScreeningRequest.run(lines, engine: engine)
+        if !outcome.errors.isEmpty {
+            throw Problem.invalid(
+                outcome.errors.map { .init(field: "lines[\($0.lineNumber - 1)]", message: $0.message) },
+                detail: "\(outcome.errors.count) of \(lines.count) lines cannot be screened; nothing was screened.")
+        }
+        await request.services.record(
+            AuditEvent(
+                at: Date(), actor: account.name, action: .screening, target: "api",
+                detail: "\(lines.count) lines; lanes \(outcome.summary.laneText)", address: request.clientAddress),
+            logger: request.logger)
+        var out = Array(#"{"results":["#.utf8)
+        out.reserveCapacity(outcome.jsonLines.count + 64)
+        var first = true
+        for line in outcome.jsonLines.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out += line
+        }
+        out += Array(#"],"reference_version":"#.utf8)
+        out += Array((try JSONEncoder().encode(engine.referenceVersion)))
+        out += Array("}".utf8)
+        var headers = HTTPHeaders()
+        headers.contentType = .json
+        return Response(status: .ok, headers: headers, body: .init(data: Data(out)))
+    }
+
+    static func integer(_ request: Request, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text = try request.query.get(String?.self, at: name) else { return value }
+        guard let n = Int(text), range.contains(n) else {
+            throw Problem.invalid([
+                .init(field: name, message: "a whole number from \(range.lowerBound) to \(range.upperBound)")
+            ])
+        }
+        return n
+    }
+
+    static func json(_ value: some Encodable) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var headers = HTTPHeaders()
+        headers.contentType = .json
+        return Response(status: .ok, headers: headers, body: .init(data: try encoder.encode(value)))
+    }
+}
+
+/// Declaration lines sent as JSON, screened with the same reader and engine as a file.
+enum ScreeningRequest {
+    /// The `lines` array of a request body, each line re-encoded as one line of JSON Lines. Throws a `Problem`
+    /// naming the field at fault.
+    static func lines(from body: Data, maximum: Int) throws -> [Data] {
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) } catch {
+            throw Problem.invalid([.init(field: "body", message: "not valid JSON")])
+        }
+        guard let dictionary = object as? [String: Any] else {
+            throw Problem.invalid([.init(field: "body", message: #"expected an object: {"lines": [ … ]}"#)])
+        }
+        guard let lines = dictionary["lines"] as? [Any] else {
+            throw Problem.invalid([.init(field: "lines", message: "an array of declaration lines is required")])
+        }
+        guard !lines.isEmpty else { throw Problem.invalid([.init(field: "lines", message: "is empty")]) }
+        guard lines.count <= maximum else {
+            throw Problem.invalid([
+                .init(field: "lines", message: "at most \(maximum) lines per request; send a file to the web page")
+            ])
+        }
+        var out: [Data] = []
+        var errors: [Problem.FieldError] = []
+        for (n, line) in lines.enumerated() {
+            guard let fields = line as? [String: Any] else {
+                errors.append(.init(field: "lines[\(n)]", message: "expected an object of declaration fields"))
+                continue
+            }
+            for (key, value) in fields where !(value is String || value is NSNumber || value is NSNull) {
+                errors.append(.init(field: "lines[\(n)].\(key)", message: "expected a string or a number"))
+            }
+            out.append(try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]))
+        }
+        if !errors.isEmpty { throw Problem.invalid(errors) }
+        return out
+    }
+
+    struct Outcome {
+        var jsonLines: [UInt8]
+        var errors: [DeclarationError]
+        var summary: ScreeningSummary
+    }
+
+    /// Screens the lines on this thread (a request is small; the server's other threads serve other requests).
+    static func run(_ lines: [Data], engine: ScreeningEngine) -> Outcome {
+        var input: [UInt8] = []
+        for line in lines {
+            input += line
+            input.append(UInt8(ascii: "\n"))
+        }
+        var output: [UInt8] = []
+        var errors: [DeclarationError] = []
+        let screener = BatchScreener(engine: engine, format: .jsonl, threads: 1)
+        let summary: ScreeningSummary
+        do {
+            summary = try screener.run(
+                MemorySource(input), inputFormat: .jsonl, write: { output += $0 }, reportError: { errors.append($0) })
+        } catch {
+            errors.append(DeclarationError(lineNumber: 1, message: error.description))
+            summary = ScreeningSummary()
+        }
+        return Outcome(jsonLines: output, errors: errors, summary: summary)
+    }
+}
+
+extension ScreeningSummary {
+    /// "green 3, yellow 1, red 0"
+    var laneText: String {
+        Lane.allCases.map { "\($0.rawValue) \(lanes[$0] ?? 0)" }.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Vapor
+
+/// An error in the form of RFC 9457 (`application/problem+json`): what went wrong, and for input errors which
+/// fields, named as JSON paths (`lines[3].hs_code`).
+struct Problem: Content, Error {
+    struct FieldError: Codable, Equatable {
+        /// The field at fault, as a path into the request (`lines[3]`, `q`, `limit`).
+        var field: String
+        var message: String
+    }
+
+    var type: String
+    var title: String
+    var status: Int
+    var detail: String
+    var instance: String?
+    var errors: [FieldError]?
+
+    init(status: HTTPResponseStatus, detail: String, instance: String? = nil, errors: [FieldError]? = nil) {
+        self.type = "about:blank"
+        self.title = status.reasonPhrase
+        self.status = Int(status.code)
+        self.detail = detail
+        self.instance = instance
+        self.errors = errors
+    }
+
+    /// An input error on one or more fields (HTTP 422).
+    static func invalid(_ errors: [FieldError], detail: String? = nil) -> Problem {
+        Problem(
+            status: .unprocessableEntity,
+            detail: detail
+                ?? (errors.count == 1
+                    ? "\(errors[0].field): \(errors[0].message)" : "\(errors.count) fields are invalid."),
+            errors: errors)
+    }
+
+    func response(headers extra: HTTPHeaders = [:]) -> Response {
+        var headers = extra
+        headers.contentType = HTTPMediaType(
+            type: "application", subType: "problem+json", parameters: ["charset": "utf-8"])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let body = (try? encoder.encode(self)) ?? Data(#"{"status":500,"title":"Internal Server Error"}"#.utf8)
+        return Response(status: HTTPResponseStatus(statusCode: status), headers: headers, body: .init(data: body))
+    }
+}
+
+/// Turns every error of an API route into `application/problem+json`; a server error's details go to the log, not
+/// to the client.
+struct ProblemMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: request)
+        } catch let problem as Problem {
+            return problem.response()
+        } catch let abort as any AbortError {
+            var problem = Problem(status: abort.status, detail: abort.reason, instance: request.url.path)
+            if abort.status == .payloadTooLarge {
+                problem.detail = "The request body is larger than \(request.services.settings.maximumBodyBytes) bytes."
+            }
+            return problem.response(headers: abort.headers)
+        } catch let error as DecodingError {
+            return Problem.invalid([Problem.FieldError(field: error.fieldPath, message: error.plainMessage)]).response()
+        } catch {
+            request.logger.error("API error on \(request.method) \(request.url.path): \(String(reflecting: error))")
+            return Problem(status: .internalServerError, detail: "The server could not complete the request.")
+                .response()
+        }
+    }
+}
+
+extension DecodingError {
+    /// The JSON path of the field at fault: `lines[2].hs_code`.
+    var fieldPath: String {
+        let path: [any CodingKey]
+        switch self {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            path = context.codingPath
+        case .keyNotFound(let key, let context): path = context.codingPath + [key]
+        @unknown default: path = []
+        }
+        var out = ""
+        for key in path {
+            if let index = key.intValue {
+                out += "[\(index)]"
+            } else {
+                out += (out.isEmpty ? "" : ".") + key.stringValue
+            }
+        }
+        return out.isEmpty ? "body" : out
+    }
+
+    var plainMessage: String {
+        switch self {
+        case .typeMismatch(let type, _): "expected \(type == String.self ? "a string" : "a value of another type")"
+        case .valueNotFound: "a value is required"
+        case .keyNotFound: "this field is required"
+        case .dataCorrupted(let context): context.debugDescription
+        @unknown default: "invalid"
+        }
+    }
+}

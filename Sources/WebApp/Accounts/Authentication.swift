@@ -1,0 +1,126 @@
+import Foundation
+import GreenCustomsCore
+import Vapor
+
+/// Who is making a request: a signed-in person (session cookie) or an API client (bearer token).
+struct Caller: Sendable {
+    enum Via: Sendable { case session, token }
+    var account: UserAccount
+    var via: Via
+}
+
+extension Request {
+    private struct CallerKey: StorageKey { typealias Value = Caller }
+
+    /// The signed-in account, if any (set by `SessionUserMiddleware` or `BearerTokenMiddleware`).
+    var caller: Caller? {
+        get { storage[CallerKey.self] }
+        set { storage[CallerKey.self] = newValue }
+    }
+
+    var services: WebServices { application.webServices }
+
+    /// The client's address for the audit log and the sign-in throttle.
+    var clientAddress: String { remoteAddress?.ipAddress ?? "-" }
+
+    /// The account name for the audit log.
+    var actorName: String { caller?.account.name ?? "-" }
+
+    /// The caller's account, or 401 (not signed in) / 403 (signed in without `permission`).
+    func require(_ permission: Permission) async throws -> UserAccount {
+        guard let caller else { throw Abort(.unauthorized, reason: "Sign in, or send an API token.") }
+        guard caller.account.role.may(permission) else {
+            await services.record(
+                AuditEvent(
+                    at: Date(), actor: caller.account.name, action: .accessDenied, target: url.path,
+                    detail: "role \(caller.account.role.rawValue) lacks \(permission.rawValue)", address: clientAddress),
+                logger: logger)
+            throw Abort(.forbidden, reason: "The role \(caller.account.role.title) may not do this.")
+        }
+        return caller.account
+    }
+}
+
+extension Application {
+    private struct ServicesKey: StorageKey { typealias Value = WebServices }
+
+    public var webServices: WebServices {
+        get {
+            guard let services = storage[ServicesKey.self] else {
+                fatalError("configure(_:services:) sets the web services before any route runs")
+            }
+            return services
+        }
+        set { storage[ServicesKey.self] = newValue }
+    }
+}
+
+/// Loads the signed-in account of a browser session (session key `user`). A disabled or deleted account ends the
+/// session.
+struct SessionUserMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        // `request.session` would start a session; only a request that came with one is looked at.
+        if request.hasSession, let id = request.session.data["user"].flatMap(UUID.init(uuidString:)) {
+            if let account = try await request.services.accounts.user(id: id), !account.disabled {
+                request.caller = Caller(account: account, via: .session)
+            } else {
+                request.session.destroy()
+            }
+        }
+        return try await next.respond(to: request)
+    }
+}
+
+/// Reads `Authorization: Bearer …`. A token that is unknown, revoked or of a disabled account is refused with 401
+/// (the API never falls back to anonymous when a token was sent).
+struct BearerTokenMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if let bearer = request.headers.bearerAuthorization {
+            guard bearer.token.hasPrefix(Secrets.tokenPrefix),
+                let (account, _) = try await request.services.accounts.tokenOwner(
+                    tokenHash: Secrets.digest(bearer.token))
+            else {
+                throw Abort(
+                    .unauthorized, headers: ["WWW-Authenticate": #"Bearer error="invalid_token""#],
+                    reason: "The API token is unknown or revoked.")
+            }
+            request.caller = Caller(account: account, via: .token)
+        }
+        return try await next.respond(to: request)
+    }
+}
+
+/// Cross-site request forgery protection for the browser pages: every session holds a random token; every form
+/// carries it in the hidden field `_csrf`; a POST whose field does not match is refused with 403. API routes are
+/// exempt: they authenticate with a bearer token, which a browser never sends on its own.
+struct CSRFMiddleware: AsyncMiddleware {
+    static let field = "_csrf"
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if request.method == .POST || request.method == .PUT || request.method == .PATCH || request.method == .DELETE {
+            // A session without a token never showed a form: nothing it sends is accepted.
+            guard let token = request.hasSession ? request.session.data["csrf"] : nil,
+                let sent = Self.sentToken(request), Secrets.constantTimeEqual(sent, token)
+            else {
+                throw Abort(
+                    .forbidden, reason: "The form has expired or did not come from this site. Reload it and try again.")
+            }
+        }
+        return try await next.respond(to: request)
+    }
+
+    /// The session's token, made on first use (which starts a session: only pages with a form ask for it).
+    static func token(for request: Request) -> String {
+        if let token = request.session.data["csrf"] { return token }
+        let token = Secrets.newToken(prefix: "")
+        request.session.data["csrf"] = token
+        return token
+    }
+
+    /// The token a form sent (urlencoded or multipart), or the `X-CSRF-Token` header.
+    static func sentToken(_ request: Request) -> String? {
+        if let header = request.headers.first(name: "X-CSRF-Token") { return header }
+        struct Form: Decodable { var _csrf: String? }
+        return (try? request.content.decode(Form.self))?._csrf
+    }
+}

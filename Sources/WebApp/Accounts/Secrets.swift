@@ -1,0 +1,57 @@
+import Foundation
+import Vapor
+
+/// How secrets are made and kept: passwords as Bcrypt hashes (cost 12), API tokens and session keys as 32 random
+/// bytes shown once and stored as their SHA-256 digest.
+public enum Secrets {
+    /// Bcrypt's cost factor: about 0.2 s per hash on one core here, slow enough to make guessing costly.
+    public static let bcryptCost = 12
+    /// The prefix every API token starts with, so a leaked one is recognised by secret scanners.
+    public static let tokenPrefix = "gct_"
+
+    /// A password's Bcrypt hash.
+    public static func hashPassword(_ password: String) throws -> String {
+        try Bcrypt.hash(password, cost: bcryptCost)
+    }
+
+    public static func verifyPassword(_ password: String, hash: String) -> Bool {
+        (try? Bcrypt.verify(password, created: hash)) ?? false
+    }
+
+    /// Why `password` is too weak to accept, or nil.
+    public static func passwordProblem(_ password: String) -> String? {
+        if password.count < 12 { return "a password has at least 12 characters" }
+        if password.utf8.count > 72 { return "a password has at most 72 bytes (Bcrypt reads no further)" }
+        return nil
+    }
+
+    /// A new random secret: `prefix` + 43 characters of URL-safe base64 (256 bits).
+    public static func newToken(prefix: String = tokenPrefix) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let text = Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+        return prefix + text
+    }
+
+    /// The SHA-256 hex digest under which a token or session key is stored.
+    public static func digest(_ secret: String) -> String {
+        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The part of a token shown in lists: its prefix and first 6 characters.
+    public static func displayPrefix(_ token: String) -> String {
+        String(token.prefix(tokenPrefix.count + 6))
+    }
+
+    /// Compares two strings in time that does not depend on where they differ.
+    public static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var difference: UInt8 = 0
+        for i in x.indices { difference |= x[i] ^ y[i] }
+        return difference == 0
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Leaf
+import LeafKit
+import Vapor
+
+/// Sets up the web app on `app`: middleware, sessions, views and every route.
+public func configure(_ app: Application, services: WebServices) throws {
+    app.webServices = services
+    app.routes.defaultMaxBodySize = ByteCount(integerLiteral: services.settings.maximumBodyBytes)
+    app.http.server.configuration.responseCompression = .enabled
+    app.http.server.configuration.requestDecompression = .enabled(limit: .ratio(10))
+
+    // Views and static files ship inside the binary's resource bundle.
+    guard let resources = WebResources.directory else {
+        throw Abort(.internalServerError, reason: "the web app's resources (Web/) are missing from the build")
+    }
+    app.logger.debug("web resources at \(resources.path)")
+    app.views.use(.leaf)
+    app.leaf.sources = LeafSources.singleSource(
+        NIOLeafFiles(
+            fileio: app.fileio, limits: [.toSandbox, .requireExtensions], sandboxDirectory: resources.path,
+            viewDirectory: resources.appendingPathComponent("Views").path))
+    app.leaf.cache.isEnabled = app.environment.isRelease
+
+    app.middleware = Middlewares()
+    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    app.middleware.use(ErrorMiddleware.default(environment: app.environment))
+    app.middleware.use(SecurityHeadersMiddleware())
+    app.middleware.use(
+        FileMiddleware(publicDirectory: resources.appendingPathComponent("Public").path + "/", defaultFile: nil))
+
+    app.sessions.use { _ in StoredSessions(store: services.sessions, lifetime: services.settings.sessionLifetime) }
+    let secure = services.settings.secureCookies
+    let lifetime = services.settings.sessionLifetime
+    app.sessions.configuration = SessionsConfiguration(cookieName: "gc_session") { id in
+        HTTPCookies.Value(
+            string: id.string, expires: Date() + lifetime, maxAge: Int(lifetime), domain: nil, path: "/",
+            isSecure: secure, isHTTPOnly: true, sameSite: .lax)
+    }
+
+    // The API: bearer tokens, problem+json, no cookies.
+    let api = app.grouped(ProblemMiddleware(), BearerTokenMiddleware())
+    try api.register(collection: APIController())
+    api.get("api", "openapi.json") { _ in try OpenAPIDocument.response() }
+
+    // Pages: sessions, the signed-in account, CSRF on every form.
+    let pages = app.grouped(
+        PageErrorMiddleware(), app.sessions.middleware, SessionUserMiddleware(), CSRFMiddleware())
+    try pages.register(collection: PageController())
+
+    app.get("healthz") { request async throws -> Response in
+        try await request.services.storage.ping()
+        var headers = HTTPHeaders()
+        headers.contentType = .json
+        headers.cacheControl = .init(noStore: true)
+        let body = #"{"status":"ok","reference_version":"\#(request.services.reference.set.version)"}"#
+        return Response(status: .ok, headers: headers, body: .init(string: body))
+    }
+}
+
+/// Headers every response carries: no framing, no sniffing, no third-party anything (pages load nothing from other
+/// sites: no CDN, no fonts).
+struct SecurityHeadersMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let response = try await next.respond(to: request)
+        let headers: [(String, String)] = [
+            (
+                "Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+            ),
+            ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", "same-origin"),
+            ("X-Frame-Options", "DENY"),
+        ]
+        for (name, value) in headers where !response.headers.contains(name: name) {
+            response.headers.replaceOrAdd(name: name, value: value)
+        }
+        return response
+    }
+}
+
+/// Where the views, static files and the OpenAPI document are: `Web/` in the target's resource bundle.
+enum WebResources {
+    static let directory: URL? = [Bundle.module.resourceURL, Bundle.module.bundleURL].compactMap { $0 }
+        .map { $0.appendingPathComponent("Web") }
+        .first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("Views/base.leaf").path) }
+}
+
+/// The OpenAPI document, from the resource bundle.
+enum OpenAPIDocument {
+    static let bytes: Data? = WebResources.directory.flatMap {
+        try? Data(contentsOf: $0.appendingPathComponent("openapi.json"))
+    }
+
+    static func response() throws -> Response {
+        guard let bytes else { throw Abort(.internalServerError, reason: "the OpenAPI document is missing") }
+        var headers = HTTPHeaders()
+        headers.contentType = .json
+        return Response(status: .ok, headers: headers, body: .init(data: bytes))
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import GreenCustomsCore
+import ReferenceLibrary
+import Screening
+import Storage
+import Vapor
+
+/// Everything the web app's routes share: the database and its repositories, and the reference set with its
+/// look-up index and screening engine (built once at start, replaced whole after an import).
+public final class WebServices: Sendable {
+    public let storage: StorageDatabase
+    public let accounts: AccountStore
+    public let audit: AuditLog
+    public let sessions: SessionStore
+    public let settings: WebSettings
+    let throttle = SignInThrottle()
+    private let current: Locked<ReferenceState>
+
+    /// The reference set as the routes use it. Immutable; swapped whole.
+    public struct ReferenceState: Sendable {
+        public let set: ReferenceSet
+        public let lookup: LookupIndex
+        public let engine: ScreeningEngine
+        public let itemsByID: [String: Int]
+
+        public init(_ set: ReferenceSet) {
+            self.set = set
+            let (lookup, engine) = Parallel.pair({ LookupIndex(reference: set) }, { ScreeningEngine(reference: set) })
+            self.lookup = lookup
+            self.engine = engine
+            var byID: [String: Int] = [:]
+            byID.reserveCapacity(set.items.count)
+            for (i, item) in set.items.enumerated() { byID[item.id] = i }
+            itemsByID = byID
+        }
+
+        public func item(id: String) -> ControlledItem? { itemsByID[id].map { set.items[$0] } }
+    }
+
+    public init(storage: StorageDatabase, reference: ReferenceSet, settings: WebSettings = WebSettings()) {
+        self.storage = storage
+        self.accounts = AccountStore(storage: storage)
+        self.audit = AuditLog(storage: storage)
+        self.sessions = SessionStore(storage: storage)
+        self.settings = settings
+        self.current = Locked(ReferenceState(reference))
+    }
+
+    /// Opens the database (migrating it), installs the bundled lists when needed and builds the indexes.
+    public static func open(database: String?, settings: WebSettings = WebSettings()) async throws -> WebServices {
+        let provider = try await ReferenceProvider.open(database: database)
+        do {
+            let set = try await provider.referenceSet()
+            return WebServices(storage: provider.storage, reference: set, settings: settings)
+        } catch {
+            await provider.close()
+            throw error
+        }
+    }
+
+    public var reference: ReferenceState { current.value }
+
+    /// Rebuilds the reference state from the database (after an import).
+    public func reloadReference() async throws {
+        let set = try await ReferenceProvider(storage: storage).referenceSet()
+        let state = ReferenceState(set)
+        current.value = state
+    }
+
+    /// Writes an audit event; a failure to write is logged, never shown to the user as their error.
+    func record(_ event: AuditEvent, logger: Logger) async {
+        do { try await audit.record(event) } catch {
+            logger.error("audit log write failed: \(String(reflecting: error)) for \(event.action.rawValue)")
+        }
+    }
+
+    public func shutdown() async { await storage.shutdown() }
+}
+
+/// Settings of the web app that are not in the database.
+public struct WebSettings: Sendable {
+    /// Session cookies carry `Secure` (set this when TLS is terminated in front of the app).
+    public var secureCookies: Bool
+    /// How long a browser session lasts without use.
+    public var sessionLifetime: TimeInterval
+    /// The largest request body accepted, in bytes (a declaration file upload).
+    public var maximumBodyBytes: Int
+    /// The most lines one API request or one form may screen.
+    public var maximumLinesPerRequest: Int
+
+    public init(
+        secureCookies: Bool = false, sessionLifetime: TimeInterval = 8 * 3600, maximumBodyBytes: Int = 16 << 20,
+        maximumLinesPerRequest: Int = 10_000
+    ) {
+        self.secureCookies = secureCookies
+        self.sessionLifetime = sessionLifetime
+        self.maximumBodyBytes = maximumBodyBytes
+        self.maximumLinesPerRequest = maximumLinesPerRequest
+    }
+}
+
+/// A value behind a lock.
+final class Locked<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+
+    init(_ value: Value) { stored = value }
+
+    var value: Value {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+
+    func update<T>(_ body: (inout Value) -> T) -> T { lock.withLock { body(&stored) } }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Vapor
+import WebApp
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the web app: the Guide, look-up, screening and the API.",
+        discussion: """
+            Uses the embedded SQLite file by default; DATABASE_URL=postgres://… (or --database) runs the same app on \
+            PostgreSQL, so that several app servers share one database. Migrations run on start. Stops gracefully on \
+            SIGINT or SIGTERM.
+            """)
+
+    @ArgumentParser.Option(name: .long, help: "The address to listen on.")
+    var hostname = "127.0.0.1"
+
+    @ArgumentParser.Option(name: .long, help: "The port to listen on.")
+    var port = 8080
+
+    @ArgumentParser.Flag(name: .long, help: "Mark session cookies Secure (TLS is terminated in front of the app).")
+    var secureCookies = false
+
+    @OptionGroup var databaseOptions: DatabaseOptions
+
+    func validate() throws {
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be from 1 to 65535") }
+    }
+
+    func run() async throws {
+        let name = ProcessInfo.processInfo.environment["GREENCUSTOMS_ENV"].flatMap { $0.isEmpty ? nil : $0 }
+        var env = Environment(name: name ?? "production", arguments: ["greencustoms", "serve"])
+        try LoggingSystem.bootstrap(from: &env)
+        let settings = WebSettings(
+            secureCookies: secureCookies || ProcessInfo.processInfo.environment["SECURE_COOKIES"] == "1")
+        let services = try await WebServices.open(database: databaseOptions.database, settings: settings)
+        let app = try await Application.make(env)
+        app.http.server.configuration.hostname = hostname
+        app.http.server.configuration.port = port
+        do {
+            try configure(app, services: services)
+            try await app.execute()
+        } catch {
+            try? await app.asyncShutdown()
+            await services.shutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+        await services.shutdown()
+    }
+}
