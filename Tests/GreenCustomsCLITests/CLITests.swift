@@ -17,7 +17,7 @@ struct CLI {
         return SharedData.packageRoot.appendingPathComponent(".build/debug/greencustoms")
     }()
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Output {
+    static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> Output {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -29,7 +29,11 @@ struct CLI {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        let stdin = Pipe()
+        process.standardInput = stdin
         try process.run()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try stdin.fileHandleForWriting.close()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -64,16 +68,56 @@ struct CLITests {
                   -h, --help              Show help information.
 
                 SUBCOMMANDS:
+                  serve                   Run the web app: the Guide, look-up, screening and
+                                          the API.
                   lookup                  Find controlled items by name, trade name, CAS
                                           number, HS code, ASHRAE code, Basel code or LMO
                                           identifier.
                   screen                  Screen a declaration file (CSV or JSON Lines) against
                                           every list, one result per line.
                   reference               Check, import and list the reference data.
+                  user                    Create and manage accounts.
+                  token                   Create, list and revoke API tokens.
 
                   See 'greencustoms help <subcommand>' for detailed help.
 
                 """)
+    }
+
+    @Test(
+        "user create reads the password from standard input only, refuses weak ones and taken names; token create prints the token last"
+    )
+    func accounts() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("accounts.sqlite").path
+        let noStdin = try CLI.run(["user", "create", "amina", "--role", "officer", "--database", db])
+        #expect(noStdin.status == 2 && noStdin.stderr.contains("--password-stdin"))
+        let weak = try CLI.run(
+            ["user", "create", "amina", "--role", "officer", "--password-stdin", "--database", db], input: "short\n")
+        #expect(weak.status == 2 && weak.stderr.contains("at least 12 characters"))
+        let badRole = try CLI.run(
+            ["user", "create", "amina", "--role", "king", "--password-stdin", "--database", db],
+            input: "a long enough passphrase\n")
+        #expect(badRole.status == 2)
+        let created = try CLI.run(
+            ["user", "create", "amina", "--role", "officer", "--password-stdin", "--database", db],
+            input: "a long enough passphrase\n")
+        #expect(created.status == 0 && created.stdout.contains("Created amina (officer)"))
+        let again = try CLI.run(
+            ["user", "create", "amina", "--role", "admin", "--password-stdin", "--database", db],
+            input: "a long enough passphrase\n")
+        #expect(again.status == 1 && again.stderr.contains("already exists"))
+        let token = try CLI.run(["token", "create", "amina", "--label", "single window", "--database", db])
+        #expect(token.status == 0)
+        let last = token.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.hasPrefix("gct_") && last.count == 47)
+        let listed = try CLI.run(["token", "list", "--database", db])
+        #expect(listed.stdout.contains(String(last.prefix(10))) && !listed.stdout.contains(last))
+        #expect(try CLI.run(["token", "revoke", String(last.prefix(10)), "--database", db]).status == 0)
+        #expect(try CLI.run(["token", "list", "--database", db]).stdout.contains("revoked"))
+        #expect(try CLI.run(["token", "create", "nobody", "--database", db]).status == 1)
+        #expect(try CLI.run(["user", "list", "--database", db]).stdout == "amina\tofficer\n")
     }
 
     @Test("lookup without a query is a usage error")

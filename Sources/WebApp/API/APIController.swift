@@ -109,6 +109,8 @@ struct APIController: RouteCollection {
         guard let body = request.body.data, body.readableBytes > 0 else {
             throw Problem.invalid([.init(field: "body", message: #"send {"lines": [ … ]}"#)])
         }
+        // Also checked while the body streams in; this holds for bodies that arrive whole.
+        guard body.readableBytes <= settings.maximumBodyBytes else { throw Abort(.payloadTooLarge) }
         let lines = try ScreeningRequest.lines(from: Data(buffer: body), maximum: settings.maximumLinesPerRequest)
         let engine = request.services.reference.engine
         let outcome = ScreeningRequest.run(lines, engine: engine)

@@ -110,38 +110,49 @@ struct PageController: RouteCollection {
             var document: String
             var description: String
         }
+        struct Pair: Encodable {
+            var label: String
+            var value: String
+        }
         struct Context: Encodable {
             var layout: Layout
             var item: LookupJSON.Result
             var regime: String
-            var identifiers: [[String]]
-            var names: [[String]]
+            var identifiers: [Pair]
+            var names: [Pair]
             var requirements: [Requirement]
-            var related: [[String]]
+            /// Components of a blend: (item id, text).
+            var related: [Pair]
         }
         let id = request.parameters.get("id") ?? ""
         let state = request.services.reference
         guard let item = state.item(id: id) else { throw Abort(.notFound, reason: "No item has the id \"\(id)\".") }
         let json = LookupJSON.item(item, in: state.set)
-        var identifiers: [[String]] = []
+        var identifiers: [Pair] = []
         let ids = item.identifiers
-        if !ids.cas.isEmpty { identifiers.append(["CAS number", ids.cas.map(\.text).joined(separator: ", ")]) }
-        if !ids.hs.isEmpty { identifiers.append(["HS 2022", ids.hs.map(\.formatted).joined(separator: ", ")]) }
-        if let a = ids.ashrae { identifiers.append(["ASHRAE designation", a.text]) }
-        if let b = ids.basel { identifiers.append(["Basel code", b.text]) }
-        if let l = ids.lmo { identifiers.append(["OECD unique identifier", l.text]) }
-        if let f = ids.formula { identifiers.append(["Formula", f]) }
-        var names: [[String]] = []
-        if !item.names.synonyms.isEmpty { names.append(["Synonyms", item.names.synonyms.joined(separator: "; ")]) }
+        if !ids.cas.isEmpty {
+            identifiers.append(Pair(label: "CAS number", value: ids.cas.map(\.text).joined(separator: ", ")))
+        }
+        if !ids.hs.isEmpty {
+            identifiers.append(Pair(label: "HS 2022", value: ids.hs.map(\.formatted).joined(separator: ", ")))
+        }
+        if let a = ids.ashrae { identifiers.append(Pair(label: "ASHRAE designation", value: a.text)) }
+        if let b = ids.basel { identifiers.append(Pair(label: "Basel code", value: b.text)) }
+        if let l = ids.lmo { identifiers.append(Pair(label: "OECD unique identifier", value: l.text)) }
+        if let f = ids.formula { identifiers.append(Pair(label: "Formula", value: f)) }
+        var names: [Pair] = []
+        if !item.names.synonyms.isEmpty {
+            names.append(Pair(label: "Synonyms", value: item.names.synonyms.joined(separator: "; ")))
+        }
         if !item.names.tradeNames.isEmpty {
-            names.append(["Trade names", item.names.tradeNames.joined(separator: "; ")])
+            names.append(Pair(label: "Trade names", value: item.names.tradeNames.joined(separator: "; ")))
         }
         for (lang, list) in item.names.common.sorted(by: { $0.key < $1.key }) {
-            names.append(["Common names (\(lang))", list.joined(separator: "; ")])
+            names.append(Pair(label: "Common names (\(lang))", value: list.joined(separator: "; ")))
         }
-        let related = item.composition.compactMap { c -> [String]? in
+        let related = item.composition.compactMap { c -> Pair? in
             guard let componentID = c.itemID, let component = state.item(id: componentID) else { return nil }
-            return [componentID, "\(component.names.preferred) (\(c.massPercent)%)"]
+            return Pair(label: componentID, value: "\(component.names.preferred) (\(c.massPercent)%)")
         }
         return try await request.view.render(
             "item",
@@ -297,6 +308,9 @@ struct PageController: RouteCollection {
         let form = try request.content.decode(Form.self)
         var input: [UInt8]
         var source = "pasted lines"
+        if let body = request.body.data, body.readableBytes > request.services.settings.maximumBodyBytes {
+            throw Abort(.payloadTooLarge)
+        }
         if let file = form.file, file.data.readableBytes > 0 {
             input = Array(buffer: file.data)
             source = file.filename

@@ -1,0 +1,121 @@
+import Foundation
+import GreenCustomsCore
+import GreenCustomsTestSupport
+import Storage
+import Testing
+import VaporTesting
+
+@testable import WebApp
+
+/// A web app on a fresh in-memory SQLite database with the bundled lists, and helpers to call it.
+struct WebHarness {
+    let app: Application
+    let services: WebServices
+
+    /// One Bcrypt hash of `password`, made once: hashing at cost 12 for every account would slow the tests.
+    static let password = "correct horse battery staple"
+    static let passwordHash: String = (try? Secrets.hashPassword(password)) ?? ""
+
+    static func run(settings: WebSettings = WebSettings(), _ body: (WebHarness) async throws -> Void) async throws {
+        let storage = try await StorageDatabase.open(.sqliteMemory)
+        let services = WebServices(storage: storage, reference: Fixtures.bundled.set, settings: settings)
+        let app = try await Application.make(.testing)
+        do {
+            try configure(app, services: services)
+            try await body(WebHarness(app: app, services: services))
+        } catch {
+            try? await app.asyncShutdown()
+            await services.shutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+        await services.shutdown()
+    }
+
+    /// Creates an account with `password` and returns a new API token for it.
+    @discardableResult
+    func account(_ name: String, role: Role) async throws -> String {
+        try await services.accounts.createUser(name: name, role: role, passwordHash: Self.passwordHash)
+        let token = Secrets.newToken()
+        try await services.accounts.createToken(
+            owner: name, label: "test", prefix: Secrets.displayPrefix(token), tokenHash: Secrets.digest(token))
+        return token
+    }
+
+    func send(
+        _ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: String? = nil,
+        cookie: String? = nil
+    ) async throws -> TestingHTTPResponse {
+        var h = HTTPHeaders(headers)
+        if let cookie { h.replaceOrAdd(name: .cookie, value: "gc_session=\(cookie)") }
+        var buffer = ByteBuffer()
+        if let body { buffer.writeString(body) }
+        return try await app.testing().performTest(
+            request: TestingHTTPRequest(method: method, url: URI(string: path), headers: h, body: buffer))
+    }
+
+    /// POST /api/v1/screenings with a JSON body.
+    func screen(_ json: String, token: String?) async throws -> TestingHTTPResponse {
+        var headers = [("Content-Type", "application/json")]
+        if let token { headers.append(("Authorization", "Bearer \(token)")) }
+        return try await send(.POST, "/api/v1/screenings", headers: headers, body: json)
+    }
+
+    /// A browser: keeps the session cookie and the last CSRF token seen on a page.
+    final class Browser: @unchecked Sendable {
+        let harness: WebHarness
+        var cookie: String?
+        var csrf: String?
+
+        init(_ harness: WebHarness) { self.harness = harness }
+
+        func get(_ path: String) async throws -> TestingHTTPResponse {
+            let response = try await harness.send(.GET, path, cookie: cookie)
+            remember(response)
+            return response
+        }
+
+        func post(_ path: String, form: [(String, String)], csrf sendToken: Bool = true) async throws
+            -> TestingHTTPResponse
+        {
+            var fields = form
+            if sendToken, let csrf { fields.append(("_csrf", csrf)) }
+            let body = fields.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")
+            let response = try await harness.send(
+                .POST, path, headers: [("Content-Type", "application/x-www-form-urlencoded")], body: body,
+                cookie: cookie)
+            remember(response)
+            return response
+        }
+
+        /// Signs in through the form; returns the response to the POST.
+        @discardableResult
+        func signIn(_ name: String, password: String = WebHarness.password) async throws -> TestingHTTPResponse {
+            _ = try await get("/sign-in")
+            return try await post("/sign-in", form: [("name", name), ("password", password)])
+        }
+
+        func remember(_ response: TestingHTTPResponse) {
+            if let cookie = response.headers.setCookie?["gc_session"] {
+                self.cookie = cookie.string.isEmpty ? nil : cookie.string
+            }
+            if let range = response.body.string.range(of: #"name="_csrf" value=""#) {
+                let rest = response.body.string[range.upperBound...]
+                if let end = rest.firstIndex(of: "\"") { csrf = String(rest[..<end]) }
+            }
+        }
+
+        static func encode(_ text: String) -> String {
+            var allowed = CharacterSet.alphanumerics
+            allowed.insert(charactersIn: "-._~")
+            return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+        }
+    }
+}
+
+extension TestingHTTPResponse {
+    /// The body as JSON.
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(body.string.utf8)) as? [String: Any]) ?? [:]
+    }
+}
