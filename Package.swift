@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(
             name: "WebAppTests",
             dependencies: [
-                "WebApp", "Storage", "ReferenceLibrary", "GreenCustomsCore", "GreenCustomsTestSupport",
+                "WebApp", "Storage", "Screening", "GreenCustomsCore", "GreenCustomsTestSupport",
                 .product(name: "VaporTesting", package: "vapor"),
             ]),
     ],
