@@ -178,6 +178,18 @@ public struct AuditLog: Sendable {
     public init(storage: StorageDatabase) { self.storage = storage }
 
     public func record(_ event: AuditEvent) async throws {
+        try await Self.model(event).create(on: storage.database)
+    }
+
+    /// Records several events in one transaction (one write to disk instead of one per event).
+    public func record(_ events: [AuditEvent]) async throws {
+        guard !events.isEmpty else { return }
+        try await storage.database.transaction { tx in
+            for event in events { try await Self.model(event).create(on: tx) }
+        }
+    }
+
+    static func model(_ event: AuditEvent) -> AuditEventModel {
         let model = AuditEventModel()
         model.at = event.at
         model.actor = event.actor
@@ -185,7 +197,7 @@ public struct AuditLog: Sendable {
         model.target = String(event.target.prefix(512))
         model.detail = String(event.detail.prefix(2_000))
         model.address = String(event.address.prefix(64))
-        try await model.create(on: storage.database)
+        return model
     }
 
     /// Events newest first, `limit` from `offset`, optionally of one actor or one action.

@@ -75,7 +75,7 @@ struct APITests {
             #expect(try await web.screen(body, token: "Basic abc").status == .unauthorized)
             let denied = try await web.screen(body, token: trainer)
             #expect(denied.status == .forbidden)
-            #expect(try await web.services.audit.count(actor: "trainer1", action: .accessDenied) == 1)
+            #expect(try await web.services.auditLog().count(actor: "trainer1", action: .accessDenied) == 1)
             #expect(try await web.screen(body, token: officer).status == .ok)
             try await web.services.accounts.revokeToken(Secrets.displayPrefix(officer))
             #expect(try await web.screen(body, token: officer).status == .unauthorized)
@@ -118,7 +118,7 @@ struct APITests {
             let expectedResults = String(decoding: expected, as: UTF8.self).split(separator: "\n").joined(
                 separator: ",")
             #expect(response.body.string.hasPrefix(#"{"results":["# + expectedResults + "],"))
-            #expect(try await web.services.audit.count(actor: "analyst1", action: .screening) == 1)
+            #expect(try await web.services.auditLog().count(actor: "analyst1", action: .screening) == 1)
         }
     }
 
@@ -170,6 +170,25 @@ struct APITests {
             for route in routes { #expect(paths.contains(route), "\(route) is missing from the OpenAPI document") }
             let page = try await web.send(.GET, "/api")
             #expect(page.status == .ok && page.body.string.contains("/api/v1/screenings"))
+        }
+    }
+}
+
+@Suite("Audit recorder")
+struct AuditRecorderTests {
+    @Test("Queued events are all written, in order, in batches; reading flushes first")
+    func batches() async throws {
+        try await WebHarness.run { web in
+            for n in 0..<250 {
+                await web.services.record(
+                    AuditEvent(
+                        at: Date(timeIntervalSince1970: 1_760_000_000 + Double(n)), actor: "a", action: .screening,
+                        target: "t\(n)"), logger: web.app.logger)
+                if n == 120 { try await Task.sleep(for: .milliseconds(150)) }  // the timer writes the first part
+            }
+            let log = await web.services.auditLog()
+            #expect(try await log.count() == 250)
+            #expect(try await log.events(limit: 3).map(\.target) == ["t249", "t248", "t247"])
         }
     }
 }

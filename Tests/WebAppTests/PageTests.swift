@@ -61,7 +61,7 @@ struct PageTests {
             #expect(noToken.status == .forbidden)
             let wrong = try await browser.post("/sign-in", form: [("name", "amina"), ("password", "not it")])
             #expect(wrong.status == .unauthorized)
-            #expect(try await web.services.audit.count(actor: "amina", action: .signInFailed) == 1)
+            #expect(try await web.services.auditLog().count(actor: "amina", action: .signInFailed) == 1)
             let ok = try await browser.post(
                 "/sign-in", form: [("name", "amina"), ("password", WebHarness.password), ("next", "/screen")])
             #expect(ok.status == .seeOther)
@@ -72,7 +72,7 @@ struct PageTests {
             #expect(try await browser.get("/screen").status == .ok)
             // The old key signs nobody in.
             #expect(try await web.send(.GET, "/screen", cookie: before).status == .seeOther)
-            #expect(try await web.services.audit.count(actor: "amina", action: .signIn) == 1)
+            #expect(try await web.services.auditLog().count(actor: "amina", action: .signIn) == 1)
             // An outside address after signing in is not followed.
             _ = try await browser.post("/sign-out", form: [])
             #expect(try await browser.get("/screen").status == .seeOther)

@@ -10,7 +10,9 @@ import Vapor
 public final class WebServices: Sendable {
     public let storage: StorageDatabase
     public let accounts: AccountStore
-    public let audit: AuditLog
+    /// The audit log, for reading; events are written through `record`, in batches.
+    let audit: AuditLog
+    let recorder: AuditRecorder
     public let sessions: SessionStore
     public let settings: WebSettings
     let throttle = SignInThrottle()
@@ -41,6 +43,7 @@ public final class WebServices: Sendable {
         self.storage = storage
         self.accounts = AccountStore(storage: storage)
         self.audit = AuditLog(storage: storage)
+        self.recorder = AuditRecorder(log: AuditLog(storage: storage))
         self.sessions = SessionStore(storage: storage)
         self.settings = settings
         self.current = Locked(ReferenceState(reference))
@@ -67,14 +70,22 @@ public final class WebServices: Sendable {
         current.value = state
     }
 
-    /// Writes an audit event; a failure to write is logged, never shown to the user as their error.
+    /// Queues an audit event: written within 100 ms, with the others of that moment, in one transaction (a busy API
+    /// would otherwise write to disk once per request).
     func record(_ event: AuditEvent, logger: Logger) async {
-        do { try await audit.record(event) } catch {
-            logger.error("audit log write failed: \(String(reflecting: error)) for \(event.action.rawValue)")
-        }
+        await recorder.enqueue(event)
     }
 
-    public func shutdown() async { await storage.shutdown() }
+    /// The audit log with every queued event written.
+    public func auditLog() async -> AuditLog {
+        await recorder.flush()
+        return audit
+    }
+
+    public func shutdown() async {
+        await recorder.flush()
+        await storage.shutdown()
+    }
 }
 
 /// Settings of the web app that are not in the database.
@@ -112,4 +123,50 @@ final class Locked<Value: Sendable>: @unchecked Sendable {
     }
 
     func update<T>(_ body: (inout Value) -> T) -> T { lock.withLock { body(&stored) } }
+}
+
+/// Writes audit events in batches, in the order they were queued: at most 100 ms after the first of a batch, or at
+/// once on `flush()`. A batch that cannot be written is logged with its events, so none is lost silently.
+actor AuditRecorder {
+    let log: AuditLog
+    let logger = Logger(label: "greencustoms.audit")
+    private var pending: [AuditEvent] = []
+    private var timerArmed = false
+    /// The last batch write; each waits for the one before it, so batches land in order.
+    private var tail: Task<Void, Never>?
+
+    init(log: AuditLog) { self.log = log }
+
+    func enqueue(_ event: AuditEvent) {
+        pending.append(event)
+        guard !timerArmed else { return }
+        timerArmed = true
+        Task {
+            try? await Task.sleep(for: .milliseconds(100))
+            await self.flush()
+        }
+    }
+
+    /// Writes everything queued so far and waits until it is written.
+    func flush() async {
+        timerArmed = false
+        let batch = pending
+        pending = []
+        let previous = tail
+        let log = self.log
+        let logger = self.logger
+        let write = Task {
+            await previous?.value
+            guard !batch.isEmpty else { return }
+            do { try await log.record(batch) } catch {
+                for event in batch {
+                    logger.critical(
+                        "audit event not written (\(String(reflecting: error))): \(event.action.rawValue) by \(event.actor) on \(event.target) at \(event.at): \(event.detail)"
+                    )
+                }
+            }
+        }
+        tail = write
+        await write.value
+    }
 }

@@ -398,7 +398,7 @@ struct PageController: RouteCollection {
         }
         let perPage = 100
         let page = max(1, (try? request.query.get(Int.self, at: "page")) ?? 1)
-        let audit = request.services.audit
+        let audit = await request.services.auditLog()
         let total = try await audit.count()
         let events = try await audit.events(limit: perPage, offset: (page - 1) * perPage)
         let format = ISO8601DateFormatter()
