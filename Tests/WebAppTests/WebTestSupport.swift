@@ -88,6 +88,33 @@ struct WebHarness {
             return response
         }
 
+        /// A multipart/form-data POST (a file upload), with the CSRF token.
+        func postFile(_ path: String, field: String, filename: String, content: [UInt8], form: [(String, String)] = [])
+            async throws -> TestingHTTPResponse
+        {
+            let boundary = "----gc-test-boundary-7MA4YWxkTrZu0gW"
+            var body: [UInt8] = []
+            var fields = form
+            if let csrf { fields.append(("_csrf", csrf)) }
+            for (name, value) in fields {
+                body += Array(
+                    "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+            }
+            body += Array(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                    .utf8)
+            body += content
+            body += Array("\r\n--\(boundary)--\r\n".utf8)
+            var headers = HTTPHeaders([("Content-Type", "multipart/form-data; boundary=\(boundary)")])
+            if let cookie { headers.replaceOrAdd(name: .cookie, value: "gc_session=\(cookie)") }
+            var buffer = ByteBuffer()
+            buffer.writeBytes(body)
+            let response = try await harness.app.testing().performTest(
+                request: TestingHTTPRequest(method: .POST, url: URI(string: path), headers: headers, body: buffer))
+            remember(response)
+            return response
+        }
+
         /// Signs in through the form; returns the response to the POST.
         @discardableResult
         func signIn(_ name: String, password: String = WebHarness.password) async throws -> TestingHTTPResponse {

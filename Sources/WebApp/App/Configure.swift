@@ -47,6 +47,7 @@ public func configure(_ app: Application, services: WebServices) throws {
     let pages = app.grouped(
         PageErrorMiddleware(), app.sessions.middleware, SessionUserMiddleware(), CSRFMiddleware())
     try pages.register(collection: PageController())
+    try pages.register(collection: ReferenceController())
 
     app.get("healthz") { request async throws -> Response in
         try await request.services.storage.ping()
