@@ -28,14 +28,14 @@ extension Request {
 
     /// The caller's account, or 401 (not signed in) / 403 (signed in without `permission`).
     func require(_ permission: Permission) async throws -> UserAccount {
-        guard let caller else { throw Abort(.unauthorized, reason: "Sign in, or send an API token.") }
+        guard let caller else { throw Abort(.unauthorized, reason: t("error_sign_in")) }
         guard caller.account.role.may(permission) else {
             await services.record(
                 AuditEvent(
                     at: Date(), actor: caller.account.name, action: .accessDenied, target: url.path,
                     detail: "role \(caller.account.role.rawValue) lacks \(permission.rawValue)", address: clientAddress),
                 logger: logger)
-            throw Abort(.forbidden, reason: "The role \(caller.account.role.title) may not do this.")
+            throw Abort(.forbidden, reason: t("error_role", ["role": t("role_" + caller.account.role.rawValue)]))
         }
         return caller.account
     }
@@ -103,7 +103,7 @@ struct CSRFMiddleware: AsyncMiddleware {
                 let sent = Self.sentToken(request), Secrets.constantTimeEqual(sent, token)
             else {
                 throw Abort(
-                    .forbidden, reason: "The form has expired or did not come from this site. Reload it and try again.")
+                    .forbidden, reason: request.t("error_form_expired"))
             }
         }
         return try await next.respond(to: request)

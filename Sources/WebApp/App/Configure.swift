@@ -48,6 +48,7 @@ public func configure(_ app: Application, services: WebServices) throws {
         PageErrorMiddleware(), app.sessions.middleware, SessionUserMiddleware(), CSRFMiddleware())
     try pages.register(collection: PageController())
     try pages.register(collection: ReferenceController())
+    try pages.register(collection: LanguageController())
 
     app.get("healthz") { request async throws -> Response in
         try await request.services.storage.ping()

@@ -3,8 +3,8 @@ import GreenCustomsCore
 import Screening
 import Vapor
 
-/// The server-rendered pages: home, look-up, item pages, sign-in, screening and the audit log. Every page works
-/// without JavaScript; every form carries the CSRF token.
+/// The server-rendered pages: home, look-up, item pages, sign-in, screening, the audit log and the API page. Every
+/// page works without JavaScript and speaks the page language; every form carries the CSRF token.
 struct PageController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get(use: home)
@@ -19,50 +19,25 @@ struct PageController: RouteCollection {
         routes.get("api", use: apiPage)
     }
 
-    /// What every page's layout needs.
-    struct Layout: Encodable {
-        var title: String
-        var user: String?
-        var role: String?
-        var mayScreen: Bool
-        var mayAudit: Bool
-        var csrf: String
-        var lang = "en"
-        var dir = "ltr"
-        var query = ""
-    }
-
-    /// The layout of a page. The CSRF token (which starts a session) is made only for pages with a form: the
-    /// sign-out button of a signed-in person, or `form: true`. Anonymous reading starts no session.
-    static func layout(_ request: Request, title: String, query: String = "", form: Bool = false) -> Layout {
-        let account = request.caller?.account
-        return Layout(
-            title: title, user: account?.name, role: account?.role.title,
-            mayScreen: account?.role.may(.screen) ?? false,
-            mayAudit: account?.role.may(.readAudit) ?? false,
-            csrf: account != nil || form ? CSRFMiddleware.token(for: request) : "", query: query)
-    }
-
     @Sendable func home(request: Request) async throws -> View {
-        struct Context: Encodable {
-            var layout: Layout
-            var regimes: [RegimeRow]
-            var version: String
-        }
         struct RegimeRow: Encodable {
             var id: String
             var title: String
-            var count: Int
+            var count: String
+        }
+        struct Context: Encodable {
+            var regimes: [RegimeRow]
+            var version: String
         }
         let set = request.services.reference.set
         var counts: [Regime: Int] = [:]
         for item in set.items { counts[item.regime, default: 0] += 1 }
-        return try await request.view.render(
-            "home",
+        return try await request.page(
+            "home", title: request.t("title_home"),
             Context(
-                layout: Self.layout(request, title: "Green Customs"),
-                regimes: Regime.allCases.map { RegimeRow(id: $0.rawValue, title: $0.title, count: counts[$0] ?? 0) },
-                version: set.version))
+                regimes: Regime.allCases.map {
+                    RegimeRow(id: $0.rawValue, title: request.regimeTitle($0), count: request.number(counts[$0] ?? 0))
+                }, version: set.version))
     }
 
     @Sendable func lookup(request: Request) async throws -> View {
@@ -77,11 +52,11 @@ struct PageController: RouteCollection {
             var controlled: Bool
         }
         struct Context: Encodable {
-            var layout: Layout
             var query: String
             var results: [Row]
             var notes: [String]
             var searched: Bool
+            var noMatch: String
         }
         let q = String(((try? request.query.get(String.self, at: "q")) ?? "").prefix(200))
             .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -92,16 +67,17 @@ struct PageController: RouteCollection {
             notes = response.notes
             rows = response.results.map {
                 Row(
-                    id: $0.item?.id, title: $0.title, regime: $0.regime.title, listing: $0.listing,
+                    id: $0.item?.id, title: $0.title, regime: request.regimeTitle($0.regime), listing: $0.listing,
                     match: $0.match.rawValue.replacingOccurrences(of: "_", with: " "), matched: $0.matchedText,
                     explanation: $0.explanation, controlled: $0.item?.controlled ?? true)
             }
         }
-        return try await request.view.render(
-            "lookup",
+        let title = q.isEmpty ? request.t("lookup_title") : "\(q) — \(request.t("lookup_title"))"
+        return try await request.page(
+            "lookup", title: title, query: q,
             Context(
-                layout: Self.layout(request, title: q.isEmpty ? "Look-up" : "\(q) — Look-up", query: q), query: q,
-                results: rows, notes: notes, searched: !q.isEmpty))
+                query: q, results: rows, notes: notes, searched: !q.isEmpty,
+                noMatch: request.t("no_match", ["query": q])))
     }
 
     @Sendable func item(request: Request) async throws -> View {
@@ -115,68 +91,70 @@ struct PageController: RouteCollection {
             var value: String
         }
         struct Context: Encodable {
-            var layout: Layout
             var item: LookupJSON.Result
             var regime: String
             var identifiers: [Pair]
             var names: [Pair]
             var requirements: [Requirement]
-            /// Components of a blend: (item id, text).
+            /// Components of a blend: label = item id, value = text.
             var related: [Pair]
         }
         let id = request.parameters.get("id") ?? ""
         let state = request.services.reference
-        guard let item = state.item(id: id) else { throw Abort(.notFound, reason: "No item has the id \"\(id)\".") }
-        let json = LookupJSON.item(item, in: state.set)
-        var identifiers: [Pair] = []
+        guard let item = state.item(id: id) else {
+            throw Abort(.notFound, reason: request.t("error_not_found_item", ["id": id]))
+        }
         let ids = item.identifiers
-        if !ids.cas.isEmpty {
-            identifiers.append(Pair(label: "CAS number", value: ids.cas.map(\.text).joined(separator: ", ")))
+        var identifiers: [Pair] = []
+        func add(_ key: String, _ value: String?) {
+            if let value, !value.isEmpty { identifiers.append(Pair(label: request.t(key), value: value)) }
         }
-        if !ids.hs.isEmpty {
-            identifiers.append(Pair(label: "HS 2022", value: ids.hs.map(\.formatted).joined(separator: ", ")))
-        }
-        if let a = ids.ashrae { identifiers.append(Pair(label: "ASHRAE designation", value: a.text)) }
-        if let b = ids.basel { identifiers.append(Pair(label: "Basel code", value: b.text)) }
-        if let l = ids.lmo { identifiers.append(Pair(label: "OECD unique identifier", value: l.text)) }
-        if let f = ids.formula { identifiers.append(Pair(label: "Formula", value: f)) }
+        add("id_cas", ids.cas.map(\.text).joined(separator: ", "))
+        add("id_hs", ids.hs.map(\.formatted).joined(separator: ", "))
+        add("id_ashrae", ids.ashrae?.text)
+        add("id_basel", ids.basel?.text)
+        add("id_lmo", ids.lmo?.text)
+        add("id_formula", ids.formula)
         var names: [Pair] = []
         if !item.names.synonyms.isEmpty {
-            names.append(Pair(label: "Synonyms", value: item.names.synonyms.joined(separator: "; ")))
+            names.append(Pair(label: request.t("names_synonyms"), value: item.names.synonyms.joined(separator: "; ")))
         }
         if !item.names.tradeNames.isEmpty {
-            names.append(Pair(label: "Trade names", value: item.names.tradeNames.joined(separator: "; ")))
+            names.append(Pair(label: request.t("names_trade"), value: item.names.tradeNames.joined(separator: "; ")))
         }
-        for (lang, list) in item.names.common.sorted(by: { $0.key < $1.key }) {
-            names.append(Pair(label: "Common names (\(lang))", value: list.joined(separator: "; ")))
+        for (code, list) in item.names.common.sorted(by: { $0.key < $1.key }) {
+            let language = Language(rawValue: code)?.nativeName ?? code
+            names.append(
+                Pair(label: request.t("names_common", ["language": language]), value: list.joined(separator: "; ")))
         }
         let related = item.composition.compactMap { c -> Pair? in
             guard let componentID = c.itemID, let component = state.item(id: componentID) else { return nil }
-            return Pair(label: componentID, value: "\(component.names.preferred) (\(c.massPercent)%)")
+            return Pair(label: componentID, value: "\(component.names.preferred) (\(c.massPercent) %)")
         }
-        return try await request.view.render(
-            "item",
+        return try await request.page(
+            "item", title: item.names.preferred,
             Context(
-                layout: Self.layout(request, title: item.names.preferred), item: json, regime: item.regime.title,
+                item: LookupJSON.item(item, in: state.set), regime: request.regimeTitle(item.regime),
                 identifiers: identifiers, names: names,
                 requirements: state.set.requirements(for: item).map {
-                    Requirement(direction: $0.direction.rawValue, document: $0.document, description: $0.description)
+                    Requirement(
+                        direction: request.t("direction_" + $0.direction.rawValue), document: $0.document,
+                        description: $0.description)
                 }, related: related))
     }
 
     // MARK: Signing in
 
+    struct SignInContext: Encodable {
+        var error: String?
+        var name: String
+        var next: String
+    }
+
     @Sendable func signInForm(request: Request) async throws -> View {
-        struct Context: Encodable {
-            var layout: Layout
-            var error: String?
-            var name: String
-            var next: String
-        }
         let next = Self.safeNext((try? request.query.get(String.self, at: "next")) ?? "/")
-        return try await request.view.render(
-            "sign-in",
-            Context(layout: Self.layout(request, title: "Sign in", form: true), error: nil, name: "", next: next))
+        return try await request.page(
+            "sign-in", title: request.t("signin_title"), form: true, SignInContext(error: nil, name: "", next: next))
     }
 
     @Sendable func signIn(request: Request) async throws -> Response {
@@ -185,12 +163,6 @@ struct PageController: RouteCollection {
             var password: String
             var next: String?
         }
-        struct Context: Encodable {
-            var layout: Layout
-            var error: String?
-            var name: String
-            var next: String
-        }
         let form = try request.content.decode(Form.self)
         let name = String(form.name.prefix(64))
         let next = Self.safeNext(form.next ?? "/")
@@ -198,22 +170,20 @@ struct PageController: RouteCollection {
         let address = request.clientAddress
         func refuse(_ message: String, status: HTTPResponseStatus, headers: HTTPHeaders = [:]) async throws -> Response
         {
-            let view = try await request.view.render(
-                "sign-in",
-                Context(
-                    layout: Self.layout(request, title: "Sign in", form: true), error: message, name: name, next: next))
+            let view = try await request.page(
+                "sign-in", title: request.t("signin_title"), form: true,
+                SignInContext(error: message, name: name, next: next))
             let response = try await view.encodeResponse(status: status, for: request)
             for (k, v) in headers { response.headers.replaceOrAdd(name: k, value: v) }
             return response
         }
         if let wait = await services.throttle.retryAfter(name: name, address: address) {
             await services.record(
-                AuditEvent(
-                    at: Date(), actor: name, action: .signInFailed, detail: "throttled", address: address),
+                AuditEvent(at: Date(), actor: name, action: .signInFailed, detail: "throttled", address: address),
                 logger: request.logger)
             return try await refuse(
-                "Too many failed attempts. Try again in \(max(1, wait / 60)) minute(s).", status: .tooManyRequests,
-                headers: ["Retry-After": String(wait)])
+                request.t("signin_throttled", ["minutes": request.number(max(1, (wait + 59) / 60))]),
+                status: .tooManyRequests, headers: ["Retry-After": String(wait)])
         }
         let credentials = try await services.accounts.credentials(named: name)
         // Bcrypt runs even for an unknown name, so the time taken does not tell which names exist.
@@ -225,7 +195,7 @@ struct PageController: RouteCollection {
             await services.throttle.recordFailure(name: name, address: address)
             await services.record(
                 AuditEvent(at: Date(), actor: name, action: .signInFailed, address: address), logger: request.logger)
-            return try await refuse("The name or the password is wrong.", status: .unauthorized)
+            return try await refuse(request.t("signin_wrong"), status: .unauthorized)
         }
         await services.throttle.recordSuccess(name: name)
         // A new session key on sign-in (no session fixation), with a new CSRF token: the old session is deleted
@@ -253,7 +223,7 @@ struct PageController: RouteCollection {
     /// A Bcrypt hash of a random password, checked against when the name is unknown.
     static let decoyHash = (try? Secrets.hashPassword(Secrets.newToken())) ?? ""
 
-    /// Only local paths are followed after signing in (no open redirect).
+    /// Only local paths are followed after signing in or switching language (no open redirect).
     static func safeNext(_ next: String) -> String {
         guard next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), next.count < 512 else { return "/" }
         return next
@@ -265,11 +235,11 @@ struct PageController: RouteCollection {
         struct Row: Encodable {
             var lineID: String
             var lane: String
+            var laneName: String
             var score: Int
             var findings: [String]
             var flags: [String]
         }
-        var layout: Layout
         var text: String
         var rows: [Row]
         var errors: [String]
@@ -278,29 +248,32 @@ struct PageController: RouteCollection {
     }
 
     /// Sends an anonymous visitor to the sign-in page; a signed-in one without the permission gets 403.
-    func requireScreening(_ request: Request) async throws -> Response? {
+    static func requireSignedIn(_ request: Request, _ permission: Permission) async throws -> Response? {
         guard request.caller != nil else {
-            return request.redirect(
-                to: "/sign-in?next="
-                    + (request.url.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "/"))
+            var allowed = CharacterSet.alphanumerics
+            allowed.insert(charactersIn: "-._~/")
+            let path = request.url.path.addingPercentEncoding(withAllowedCharacters: allowed) ?? "/"
+            return request.redirect(to: "/sign-in?next=" + path)
         }
-        _ = try await request.require(.screen)
+        _ = try await request.require(permission)
         return nil
     }
 
     @Sendable func screenForm(request: Request) async throws -> Response {
-        if let redirect = try await requireScreening(request) { return redirect }
-        return try await request.view.render(
-            "screen",
-            ScreenContext(
-                layout: Self.layout(request, title: "Screen declarations"), text: "", rows: [], errors: [],
-                screened: false, summary: "")
+        if let redirect = try await Self.requireSignedIn(request, .screen) { return redirect }
+        return try await request.page(
+            "screen", title: request.t("screen_title"),
+            ScreenContext(text: "", rows: [], errors: [], screened: false, summary: "")
         ).encodeResponse(for: request)
     }
 
     @Sendable func screen(request: Request) async throws -> Response {
-        if let redirect = try await requireScreening(request) { return redirect }
+        if let redirect = try await Self.requireSignedIn(request, .screen) { return redirect }
         let account = try await request.require(.screen)
+        let settings = request.services.settings
+        if let body = request.body.data, body.readableBytes > settings.maximumBodyBytes {
+            throw Abort(.payloadTooLarge)
+        }
         struct Form: Decodable {
             var text: String?
             var file: File?
@@ -308,9 +281,6 @@ struct PageController: RouteCollection {
         let form = try request.content.decode(Form.self)
         var input: [UInt8]
         var source = "pasted lines"
-        if let body = request.body.data, body.readableBytes > request.services.settings.maximumBodyBytes {
-            throw Abort(.payloadTooLarge)
-        }
         if let file = form.file, file.data.readableBytes > 0 {
             input = Array(buffer: file.data)
             source = file.filename
@@ -318,30 +288,27 @@ struct PageController: RouteCollection {
             input = Array((form.text ?? "").utf8)
         }
         if input.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
-            throw Abort(
-                .unprocessableEntity,
-                reason: "Paste declaration lines (CSV with a header row, or JSON Lines) or choose a file.")
+            throw Abort(.unprocessableEntity, reason: request.t("screen_empty"))
         }
         let engine = request.services.reference.engine
         var results: [ScreeningResult] = []
         var errors: [String] = []
         var reader = DeclarationReader(source: MemorySource(input))
         var scratch = ScreeningEngine.Scratch()
-        let limit = request.services.settings.maximumLinesPerRequest
+        let limit = settings.maximumLinesPerRequest
         do {
-            while true {
+            reading: while true {
                 let batch = try reader.next(maximum: 1024)
                 if batch.isEmpty { break }
-                for record in batch.records {
-                    guard results.count < limit else { break }
-                    results.append(engine.screen(record, scratch: &scratch))
+                errors += batch.errors.map {
+                    request.t("line_error", ["line": request.number($0.lineNumber), "message": $0.message])
                 }
-                errors += batch.errors.map { "Line \($0.lineNumber): \($0.message)" }
-                if results.count >= limit {
-                    errors.append(
-                        "Only the first \(limit) lines were screened; use the API or the command line for larger files."
-                    )
-                    break
+                for record in batch.records {
+                    guard results.count < limit else {
+                        errors.append(request.t("screen_limit", ["limit": request.number(limit)]))
+                        break reading
+                    }
+                    results.append(engine.screen(record, scratch: &scratch))
                 }
             }
         } catch {
@@ -349,27 +316,32 @@ struct PageController: RouteCollection {
         }
         var lanes: [Lane: Int] = [:]
         for r in results { lanes[r.lane, default: 0] += 1 }
-        let summary =
-            "\(results.count) lines: "
-            + Lane.allCases.map { "\(lanes[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
+        let summary = request.t(
+            "screen_summary",
+            [
+                "lines": request.number(results.count), "green": request.number(lanes[.green] ?? 0),
+                "yellow": request.number(lanes[.yellow] ?? 0), "red": request.number(lanes[.red] ?? 0),
+            ])
         await request.services.record(
             AuditEvent(
                 at: Date(), actor: account.name, action: .screening, target: String(source.prefix(200)),
-                detail: summary + (errors.isEmpty ? "" : "; \(errors.count) unreadable"), address: request.clientAddress
-            ),
+                detail: "\(results.count) lines; "
+                    + Lane.allCases.map { "\($0.rawValue) \(lanes[$0] ?? 0)" }
+                    .joined(separator: ", ") + (errors.isEmpty ? "" : "; \(errors.count) unreadable"),
+                address: request.clientAddress),
             logger: request.logger)
         let rows = results.map { r in
             ScreenContext.Row(
-                lineID: r.lineID, lane: r.lane.rawValue, score: r.riskScore,
+                lineID: r.lineID, lane: r.lane.rawValue, laneName: request.t("lane_" + r.lane.rawValue),
+                score: r.riskScore,
                 findings: r.findings.map {
-                    "\($0.regime.title): \($0.item) — \($0.certainty.rawValue), \($0.basis.rawValue) “\($0.evidence)”"
+                    "\(request.regimeTitle($0.regime)): \($0.item) — \($0.certainty.rawValue), \($0.basis.rawValue) “\($0.evidence)”"
                 },
                 flags: r.flags.map(\.message))
         }
-        return try await request.view.render(
-            "screen",
+        return try await request.page(
+            "screen", title: request.t("results"),
             ScreenContext(
-                layout: Self.layout(request, title: "Screening results"),
                 text: form.file == nil ? String(decoding: input.prefix(200_000), as: UTF8.self) : "", rows: rows,
                 errors: errors, screened: true, summary: summary)
         ).encodeResponse(for: request)
@@ -378,8 +350,7 @@ struct PageController: RouteCollection {
     // MARK: Administration
 
     @Sendable func auditLog(request: Request) async throws -> Response {
-        guard request.caller != nil else { return request.redirect(to: "/sign-in?next=/admin/audit") }
-        _ = try await request.require(.readAudit)
+        if let redirect = try await Self.requireSignedIn(request, .readAudit) { return redirect }
         struct Row: Encodable {
             var at: String
             var actor: String
@@ -389,29 +360,26 @@ struct PageController: RouteCollection {
             var address: String
         }
         struct Context: Encodable {
-            var layout: Layout
             var rows: [Row]
             var page: Int
             var previous: Int?
             var next: Int?
-            var total: Int
+            var countText: String
         }
         let perPage = 100
-        let page = max(1, (try? request.query.get(Int.self, at: "page")) ?? 1)
+        let page = min(max(1, (try? request.query.get(Int.self, at: "page")) ?? 1), 1_000_000)
         let audit = await request.services.auditLog()
         let total = try await audit.count()
         let events = try await audit.events(limit: perPage, offset: (page - 1) * perPage)
-        let format = ISO8601DateFormatter()
-        return try await request.view.render(
-            "audit",
+        return try await request.page(
+            "audit", title: request.t("audit_title"),
             Context(
-                layout: Self.layout(request, title: "Audit log"),
                 rows: events.map {
                     Row(
-                        at: format.string(from: $0.at), actor: $0.actor, action: $0.action.rawValue, target: $0.target,
+                        at: request.dateTime($0.at), actor: $0.actor, action: $0.action.rawValue, target: $0.target,
                         detail: $0.detail, address: $0.address)
                 }, page: page, previous: page > 1 ? page - 1 : nil, next: page * perPage < total ? page + 1 : nil,
-                total: total)
+                countText: request.t("audit_count", ["count": request.number(total)]))
         ).encodeResponse(for: request)
     }
 
@@ -422,10 +390,7 @@ struct PageController: RouteCollection {
             var summary: String
             var auth: Bool
         }
-        struct Context: Encodable {
-            var layout: Layout
-            var operations: [Operation]
-        }
+        struct Context: Encodable { var operations: [Operation] }
         var operations: [Operation] = []
         if let bytes = OpenAPIDocument.bytes,
             let doc = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any],
@@ -441,39 +406,6 @@ struct PageController: RouteCollection {
                 }
             }
         }
-        return try await request.view.render(
-            "api", Context(layout: Self.layout(request, title: "API"), operations: operations))
-    }
-}
-
-/// Errors on pages become a short HTML page with the status and the reason (escaped), never a stack trace.
-struct PageErrorMiddleware: AsyncMiddleware {
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        do {
-            return try await next.respond(to: request)
-        } catch {
-            let status: HTTPResponseStatus
-            let reason: String
-            if let abort = error as? any AbortError {
-                status = abort.status
-                reason = abort.reason
-            } else {
-                request.logger.error(
-                    "page error on \(request.method) \(request.url.path): \(String(reflecting: error))")
-                status = .internalServerError
-                reason = "Something went wrong on the server."
-            }
-            struct Context: Encodable {
-                var layout: PageController.Layout
-                var status: Int
-                var reason: String
-            }
-            let view = try await request.view.render(
-                "error",
-                Context(
-                    layout: PageController.layout(request, title: "\(status.code) \(status.reasonPhrase)"),
-                    status: Int(status.code), reason: reason))
-            return try await view.encodeResponse(status: status, for: request)
-        }
+        return try await request.page("api", title: request.t("api_title"), Context(operations: operations))
     }
 }

@@ -17,21 +17,21 @@ struct ReferenceController: RouteCollection {
             var kind: String
             var version: String
             var sourceFile: String
-            var records: Int
+            var records: String
             var importedAt: String
             var active: Bool
         }
         struct Regime: Encodable {
+            var id: String
             var title: String
-            var items: Int
-            var controlled: Int
+            var items: String
+            var controlled: String
             var sources: [Source]
         }
         struct Source: Encodable {
             var text: String
             var items: Int
         }
-        var layout: PageController.Layout
         var version: String
         var datasets: [Dataset]
         var regimes: [Regime]
@@ -50,11 +50,10 @@ struct ReferenceController: RouteCollection {
         let services = request.services
         let set = services.reference.set
         let mayImport = request.caller?.account.role.may(.importReference) ?? false
-        let format = ISO8601DateFormatter()
         let datasets = try await ReferenceStore(storage: services.storage).datasets().map {
             Context.Dataset(
-                kind: $0.kind, version: $0.version, sourceFile: $0.sourceFile, records: $0.recordCount,
-                importedAt: format.string(from: $0.importedAt), active: $0.active)
+                kind: $0.kind, version: $0.version, sourceFile: $0.sourceFile, records: request.number($0.recordCount),
+                importedAt: request.dateTime($0.importedAt), active: $0.active)
         }
         var regimes: [Context.Regime] = []
         for regime in GreenCustomsCore.Regime.allCases {
@@ -66,13 +65,13 @@ struct ReferenceController: RouteCollection {
             }
             regimes.append(
                 Context.Regime(
-                    title: regime.title, items: items.count, controlled: items.filter(\.controlled).count,
+                    id: regime.rawValue, title: request.regimeTitle(regime), items: request.number(items.count),
+                    controlled: request.number(items.filter(\.controlled).count),
                     sources: Array(sources)))
         }
-        return try await request.view.render(
-            "reference",
+        return try await request.page(
+            "reference", title: request.t("reference_title"), form: mayImport,
             Context(
-                layout: PageController.layout(request, title: "Reference data", form: mayImport),
                 version: set.version, datasets: datasets, regimes: regimes, mayImport: mayImport, message: message,
                 error: error))
     }
@@ -84,7 +83,7 @@ struct ReferenceController: RouteCollection {
         let account = try await request.require(.importReference)
         struct Form: Decodable { var file: File? }
         guard let file = try request.content.decode(Form.self).file, file.data.readableBytes > 0 else {
-            return try await render(request, message: nil, error: "Choose the export file (.csv or .csv.gz).")
+            return try await render(request, message: nil, error: request.t("choose_file"))
                 .encodeResponse(status: .unprocessableEntity, for: request)
         }
         let bytes = Array(buffer: file.data)
@@ -128,8 +127,8 @@ struct ReferenceController: RouteCollection {
                 logger: request.logger)
             return try await render(
                 request,
-                message:
-                    "Imported \(info.recordCount) CITES taxa as \(info.version). Look-up and screening use them now.",
+                message: request.t(
+                    "import_done", ["count": request.number(info.recordCount), "version": info.version]),
                 error: nil
             ).encodeResponse(for: request)
         }

@@ -1,0 +1,126 @@
+import Foundation
+import GreenCustomsCore
+import Vapor
+
+/// What every page's layout needs.
+struct Layout: Encodable {
+    struct LanguageLink: Encodable {
+        var code: String
+        var name: String
+        var current: Bool
+    }
+    var title: String
+    var user: String?
+    var role: String?
+    var mayScreen: Bool
+    var mayAudit: Bool
+    var csrf: String
+    var lang: String
+    var dir: String
+    var query: String
+    var languages: [LanguageLink]
+    /// This page's path and query, percent-encoded, for the language switcher to come back to.
+    var here: String
+}
+
+/// A page's context: its own values, plus `layout` and the interface texts of the page language as `t`.
+struct Page<Body: Encodable>: Encodable {
+    var layout: Layout
+    var t: [String: String]
+    var body: Body
+
+    func encode(to encoder: any Encoder) throws {
+        try body.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(layout, forKey: .layout)
+        try container.encode(t, forKey: .t)
+    }
+
+    enum Keys: String, CodingKey { case layout, t }
+}
+
+/// A page with nothing of its own.
+struct NoValues: Encodable {}
+
+extension Request {
+    /// The layout of a page. The CSRF token (which starts a session) is made only for pages with a form: the
+    /// sign-out button of a signed-in person, or `form: true`. Anonymous reading starts no session.
+    func layout(title: String, query: String = "", form: Bool = false) -> Layout {
+        let account = caller?.account
+        var here = url.path
+        if let q = url.query, !q.isEmpty { here += "?" + q }
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~/")
+        return Layout(
+            title: title, user: account?.name, role: account.map { t("role_" + $0.role.rawValue) },
+            mayScreen: account?.role.may(.screen) ?? false, mayAudit: account?.role.may(.readAudit) ?? false,
+            csrf: account != nil || form ? CSRFMiddleware.token(for: self) : "", lang: language.rawValue,
+            dir: language.direction, query: query,
+            languages: Language.allCases.map {
+                Layout.LanguageLink(code: $0.rawValue, name: $0.nativeName, current: $0 == language)
+            }, here: here.addingPercentEncoding(withAllowedCharacters: allowed) ?? "/")
+    }
+
+    /// Renders `template` with `body`, the layout and the page language's texts.
+    func page<Body: Encodable>(
+        _ template: String, title: String, query: String = "", form: Bool = false, _ body: Body
+    ) async throws -> View {
+        try await view.render(
+            template,
+            Page(
+                layout: layout(title: title, query: query, form: form), t: Localizer.shared.table(language),
+                body: body))
+    }
+
+    /// An agreement's name in the page language.
+    func regimeTitle(_ regime: Regime) -> String { t("regime_" + regime.rawValue) }
+}
+
+/// Errors on pages become a short HTML page in the page language with the status and the reason (escaped), never
+/// a stack trace.
+struct PageErrorMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: request)
+        } catch {
+            let status: HTTPResponseStatus
+            let reason: String
+            if let abort = error as? any AbortError {
+                status = abort.status
+                reason = abort.reason
+            } else {
+                request.logger.error(
+                    "page error on \(request.method) \(request.url.path): \(String(reflecting: error))")
+                status = .internalServerError
+                reason = request.t("error_server")
+            }
+            struct Context: Encodable {
+                var status: Int
+                var reason: String
+            }
+            let view = try await request.page(
+                "error", title: "\(status.code) \(status.reasonPhrase)",
+                Context(status: Int(status.code), reason: reason))
+            return try await view.encodeResponse(status: status, for: request)
+        }
+    }
+}
+
+/// `GET /language/{code}?back=/path`: remembers the chosen language in a cookie and goes back.
+struct LanguageController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("language", ":code", use: choose)
+    }
+
+    @Sendable func choose(request: Request) async throws -> Response {
+        guard let language = request.parameters.get("code").flatMap(Language.init(rawValue:)) else {
+            throw Abort(.notFound)
+        }
+        let back = PageController.safeNext((try? request.query.get(String.self, at: "back")) ?? "/")
+        let response = request.redirect(to: back, redirectType: .normal)
+        response.cookies["gc_lang"] = HTTPCookies.Value(
+            string: language.rawValue, maxAge: 365 * 24 * 3600, path: "/",
+            isSecure: request.services.settings.secureCookies, isHTTPOnly: true, sameSite: .lax)
+        return response
+    }
+}
