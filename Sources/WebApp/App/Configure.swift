@@ -49,6 +49,7 @@ public func configure(_ app: Application, services: WebServices) throws {
     try pages.register(collection: PageController())
     try pages.register(collection: ReferenceController())
     try pages.register(collection: LanguageController())
+    try pages.register(collection: GuideController())
 
     app.get("healthz") { request async throws -> Response in
         try await request.services.storage.ping()
