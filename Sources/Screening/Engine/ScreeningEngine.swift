@@ -191,7 +191,9 @@ public final class ScreeningEngine: Sendable {
         var found: [LineScreening.Remembered?] = []
         var quiet: [Bool] = []
         public init() { memo = EvidenceMemo() }
-        init(remembering: Bool) { memo = remembering ? EvidenceMemo() : nil }
+        /// Scratch space without the evidence memo (`remembering: false`), for a few lines at a time: a request of
+        /// the web API, where allocating the memo would cost more than it saves.
+        public init(remembering: Bool) { memo = remembering ? EvidenceMemo() : nil }
         /// A memo of `memoSlots` slots and `memoBudget` bytes (tests: small, so that lines overwrite one another).
         init(memoSlots: Int, memoBudget: Int = EvidenceMemo.defaultBudget) {
             memo = EvidenceMemo(slots: memoSlots, budget: memoBudget)

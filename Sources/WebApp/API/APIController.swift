@@ -202,7 +202,8 @@ enum ScreeningRequest {
         var summary: ScreeningSummary
     }
 
-    /// Screens the lines on this thread (a request is small; the server's other threads serve other requests).
+    /// Screens the lines on this thread (a request is small; the server's other threads serve other requests),
+    /// with the same reader and engine as a file and the same JSON Lines writer.
     static func run(_ lines: [Data], engine: ScreeningEngine) -> Outcome {
         var input: [UInt8] = []
         for line in lines {
@@ -211,14 +212,23 @@ enum ScreeningRequest {
         }
         var output: [UInt8] = []
         var errors: [DeclarationError] = []
-        let screener = BatchScreener(engine: engine, format: .jsonl, threads: 1)
-        let summary: ScreeningSummary
+        var summary = ScreeningSummary()
+        var reader = DeclarationReader(source: MemorySource(input), format: .jsonl)
+        var scratch = ScreeningEngine.Scratch(remembering: false)
         do {
-            summary = try screener.run(
-                MemorySource(input), inputFormat: .jsonl, write: { output += $0 }, reportError: { errors.append($0) })
+            while true {
+                let batch = try reader.next(maximum: 1024)
+                if batch.isEmpty { break }
+                errors += batch.errors
+                for record in batch.records {
+                    let result = engine.screen(record, scratch: &scratch)
+                    summary.lines += 1
+                    summary.lanes[result.lane, default: 0] += 1
+                    ResultFormat.jsonl.write(result, into: &output)
+                }
+            }
         } catch {
             errors.append(DeclarationError(lineNumber: 1, message: error.description))
-            summary = ScreeningSummary()
         }
         return Outcome(jsonLines: output, errors: errors, summary: summary)
     }

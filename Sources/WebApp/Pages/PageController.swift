@@ -294,7 +294,7 @@ struct PageController: RouteCollection {
         var results: [ScreeningResult] = []
         var errors: [String] = []
         var reader = DeclarationReader(source: MemorySource(input))
-        var scratch = ScreeningEngine.Scratch()
+        var scratch = ScreeningEngine.Scratch(remembering: input.count >= 1 << 20)
         let limit = settings.maximumLinesPerRequest
         do {
             reading: while true {
