@@ -77,8 +77,7 @@ struct BearerTokenMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if let bearer = request.headers.bearerAuthorization {
             guard bearer.token.hasPrefix(Secrets.tokenPrefix),
-                let (account, _) = try await request.services.accounts.tokenOwner(
-                    tokenHash: Secrets.digest(bearer.token))
+                let account = try await request.services.tokenOwner(digest: Secrets.digest(bearer.token))
             else {
                 throw Abort(
                     .unauthorized, headers: ["WWW-Authenticate": #"Bearer error="invalid_token""#],

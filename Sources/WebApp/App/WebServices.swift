@@ -16,6 +16,12 @@ public final class WebServices: Sendable {
     public let sessions: SessionStore
     public let settings: WebSettings
     let throttle = SignInThrottle()
+    /// Token digest → the account it acts for, for `tokenLifetime` seconds: an API client sending many requests
+    /// costs one database query per token every few seconds instead of one per request.
+    private let tokens = Locked<[String: (account: UserAccount, until: Date)]>([:])
+    /// How long a token check is trusted. A token revoked or an account disabled elsewhere (the CLI, another app
+    /// server) stops working here within this time; a revocation on this server takes effect at once.
+    static let tokenLifetime: TimeInterval = 10
     private let current: Locked<ReferenceState>
 
     /// The reference set as the routes use it. Immutable; swapped whole.
@@ -62,6 +68,23 @@ public final class WebServices: Sendable {
     }
 
     public var reference: ReferenceState { current.value }
+
+    /// The enabled account that holds the unrevoked token with this digest (cached for `tokenLifetime`).
+    func tokenOwner(digest: String, now: Date = Date()) async throws -> UserAccount? {
+        if let hit = tokens.value[digest], hit.until > now { return hit.account }
+        guard let (account, _) = try await accounts.tokenOwner(tokenHash: digest) else {
+            tokens.update { $0[digest] = nil }
+            return nil
+        }
+        tokens.update {
+            if $0.count >= 10_000 { $0.removeAll() }
+            $0[digest] = (account, now + Self.tokenLifetime)
+        }
+        return account
+    }
+
+    /// Forgets cached token checks (after a revocation or an account change on this server).
+    func forgetTokens() { tokens.update { $0.removeAll() } }
 
     /// Rebuilds the reference state from the database (after an import).
     public func reloadReference() async throws {
