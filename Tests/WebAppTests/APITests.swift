@@ -197,3 +197,25 @@ struct AuditRecorderTests {
         }
     }
 }
+
+@Suite("API helpers")
+struct APIHelperTests {
+    @Test("A line's fields are re-encoded as valid JSON, keys sorted, every awkward character escaped")
+    func jsonLine() throws {
+        let fields: [String: Any] = [
+            "line_id": "7", "description": "quote \" backslash \\ tab \t newline \n bell \u{7} é 中", "quantity": 12.5,
+            "unit": NSNull(),
+        ]
+        let bytes = ScreeningRequest.jsonLine(fields)
+        let back = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+        #expect(back["description"] as? String == fields["description"] as? String)
+        #expect(back["quantity"] as? Double == 12.5)
+        #expect(back["unit"] is NSNull)
+        #expect(String(decoding: bytes, as: UTF8.self).hasPrefix(#"{"description":"#))
+    }
+
+    @Test("Digests are SHA-256 in lower-case hex")
+    func digest() {
+        #expect(Secrets.digest("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+}

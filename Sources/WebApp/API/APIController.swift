@@ -190,10 +190,43 @@ enum ScreeningRequest {
             for (key, value) in fields where !(value is String || value is NSNumber || value is NSNull) {
                 errors.append(.init(field: "lines[\(n)].\(key)", message: "expected a string or a number"))
             }
-            out.append(try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]))
+            out.append(Data(jsonLine(fields)))
         }
         if !errors.isEmpty { throw Problem.invalid(errors) }
         return out
+    }
+
+    /// One line of JSON Lines from a line's fields (strings, numbers, nulls), keys sorted. Written by hand: the
+    /// values are flat, and Foundation's general encoder was a tenth of a request's time.
+    static func jsonLine(_ fields: [String: Any]) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        for (n, key) in fields.keys.sorted().enumerated() {
+            if n > 0 { out.append(UInt8(ascii: ",")) }
+            appendString(key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            switch fields[key] {
+            case let text as String: appendString(text, to: &out)
+            case let number as NSNumber: out += Array(number.stringValue.utf8)
+            default: out += Array("null".utf8)
+            }
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    static func appendString(_ text: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
     }
 
     struct Outcome {
