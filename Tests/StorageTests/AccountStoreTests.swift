@@ -126,6 +126,17 @@ struct AccountStoreTests {
             #expect(try await audit.events(limit: 10, actor: "li").map(\.target) == ["t3", "t1"])
             #expect(try await audit.events(limit: 10, action: .screening).map(\.actor) == ["amina"])
             #expect(try await audit.count(actor: "amina") == 3)
+            // A batch (more than one multi-row INSERT) reads back the same, in order.
+            let batch = (0..<150).map {
+                AuditEvent(
+                    at: t0 + 100 + Double($0), actor: "batch", action: .screening, target: "b\($0)",
+                    detail: "quote ' and \" ok", address: "::1")
+            }
+            try await audit.record(batch)
+            #expect(try await audit.count(actor: "batch") == 150)
+            let newest = try await audit.events(limit: 2, actor: "batch")
+            #expect(newest.map(\.target) == ["b149", "b148"])
+            #expect(newest.first == batch.last)
         }
     }
 }
