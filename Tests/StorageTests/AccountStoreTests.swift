@@ -18,19 +18,11 @@ struct AccountStoreTests {
         _ location: DatabaseLocation, clock: Clock = Clock(),
         _ body: (AccountStore, AuditLog, SessionStore) async throws -> Void
     ) async throws {
-        let storage = try await StorageDatabase.open(location)
-        try await Self.clear(storage)
-        do {
+        try await ReferenceStoreTests.withDatabase(location, clear: Self.clear) { storage in
             try await body(
                 AccountStore(storage: storage, clock: { clock.now }), AuditLog(storage: storage),
                 SessionStore(storage: storage))
-            try await Self.clear(storage)
-        } catch {
-            await storage.shutdown()
-            throw error
         }
-        await storage.shutdown()
-        if case .sqliteFile(let path) = location { try? FileManager.default.removeItem(atPath: path) }
     }
 
     static func clear(_ storage: StorageDatabase) async throws {

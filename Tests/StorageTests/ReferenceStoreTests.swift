@@ -28,11 +28,22 @@ struct ReferenceStoreTests {
         clock: @escaping @Sendable () -> Date = { Date(timeIntervalSince1970: 1_760_000_000) },
         _ body: (ReferenceStore, StorageDatabase) async throws -> Void
     ) async throws {
-        let storage = try await StorageDatabase.open(location)
-        if case .postgres = location { try await Self.clear(storage) }
-        do {
+        try await Self.withDatabase(location, clear: Self.clear) { storage in
             try await body(ReferenceStore(storage: storage, clock: clock), storage)
-            if case .postgres = location { try await Self.clear(storage) }
+        }
+    }
+
+    /// Opens `location`, clears it with `clear` before and after `body` (a shared PostgreSQL server keeps rows
+    /// between tests), always shuts it down, and removes a SQLite file.
+    static func withDatabase(
+        _ location: DatabaseLocation, clear: (StorageDatabase) async throws -> Void,
+        _ body: (StorageDatabase) async throws -> Void
+    ) async throws {
+        let storage = try await StorageDatabase.open(location)
+        do {
+            try await clear(storage)
+            try await body(storage)
+            try await clear(storage)
         } catch {
             await storage.shutdown()
             throw error

@@ -250,9 +250,7 @@ struct PageController: RouteCollection {
     /// Sends an anonymous visitor to the sign-in page; a signed-in one without the permission gets 403.
     static func requireSignedIn(_ request: Request, _ permission: Permission) async throws -> Response? {
         guard request.caller != nil else {
-            var allowed = CharacterSet.alphanumerics
-            allowed.insert(charactersIn: "-._~/")
-            let path = request.url.path.addingPercentEncoding(withAllowedCharacters: allowed) ?? "/"
+            let path = request.url.path.addingPercentEncoding(withAllowedCharacters: .pathAndQueryValue) ?? "/"
             return request.redirect(to: "/sign-in?next=" + path)
         }
         _ = try await request.require(permission)

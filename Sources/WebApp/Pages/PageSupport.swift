@@ -49,8 +49,6 @@ extension Request {
         let account = caller?.account
         var here = url.path
         if let q = url.query, !q.isEmpty { here += "?" + q }
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~/")
         return Layout(
             title: title, user: account?.name, role: account.map { t("role_" + $0.role.rawValue) },
             mayScreen: account?.role.may(.screen) ?? false, mayAudit: account?.role.may(.readAudit) ?? false,
@@ -58,7 +56,7 @@ extension Request {
             dir: language.direction, query: query,
             languages: Language.allCases.map {
                 Layout.LanguageLink(code: $0.rawValue, name: $0.nativeName, current: $0 == language)
-            }, here: here.addingPercentEncoding(withAllowedCharacters: allowed) ?? "/")
+            }, here: here.addingPercentEncoding(withAllowedCharacters: .pathAndQueryValue) ?? "/")
     }
 
     /// Renders `template` with `body`, the layout and the page language's texts.
@@ -123,4 +121,14 @@ struct LanguageController: RouteCollection {
             isSecure: request.services.settings.secureCookies, isHTTPOnly: true, sameSite: .lax)
         return response
     }
+}
+
+extension CharacterSet {
+    /// What a path may keep unescaped when it travels as one query value (`?next=`, `?back=`): unreserved characters
+    /// and `/`; `?`, `&`, `=` and `%` are escaped.
+    static let pathAndQueryValue: CharacterSet = {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~/")
+        return allowed
+    }()
 }
