@@ -220,21 +220,25 @@ public struct AuditLog: Sendable {
     public func events(limit: Int, offset: Int = 0, actor: String? = nil, action: AuditEvent.Action? = nil)
         async throws -> [AuditEvent]
     {
-        var query = AuditEventModel.query(on: storage.database)
-        if let actor { query = query.filter(\.$actor == actor) }
-        if let action { query = query.filter(\.$action == action.rawValue) }
-        return try await query.sort(\.$at, .descending).range(offset..<(offset + limit)).all().map { model in
-            AuditEvent(
-                at: model.at, actor: model.actor, action: AuditEvent.Action(rawValue: model.action) ?? .accessDenied,
-                target: model.target, detail: model.detail, address: model.address)
-        }
+        try await query(actor: actor, action: action).sort(\.$at, .descending).range(offset..<(offset + limit)).all()
+            .map { model in
+                AuditEvent(
+                    at: model.at, actor: model.actor,
+                    action: AuditEvent.Action(rawValue: model.action) ?? .accessDenied,
+                    target: model.target, detail: model.detail, address: model.address)
+            }
     }
 
     public func count(actor: String? = nil, action: AuditEvent.Action? = nil) async throws -> Int {
+        try await query(actor: actor, action: action).count()
+    }
+
+    /// The events of one actor and one action, either optional.
+    private func query(actor: String?, action: AuditEvent.Action?) -> QueryBuilder<AuditEventModel> {
         var query = AuditEventModel.query(on: storage.database)
         if let actor { query = query.filter(\.$actor == actor) }
         if let action { query = query.filter(\.$action == action.rawValue) }
-        return try await query.count()
+        return query
     }
 }
 
