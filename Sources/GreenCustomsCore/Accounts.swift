@@ -121,6 +121,8 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         case signInFailed = "sign_in_failed"
         case signOut = "sign_out"
         case screening
+        case screeningDeleted = "screening_deleted"
+        case resultsDownloaded = "results_downloaded"
         case referenceImport = "reference_import"
         case userCreated = "user_created"
         case userChanged = "user_changed"

@@ -99,4 +99,20 @@ public struct ScreeningResult: Sendable, Equatable {
     public var findings: [Finding]
     public var flags: [Flag]
     public var referenceVersion: String
+
+    public init(
+        lineID: String, lineNumber: Int, lane: Lane, riskScore: Int, findings: [Finding], flags: [Flag],
+        referenceVersion: String
+    ) {
+        self.lineID = lineID
+        self.lineNumber = lineNumber
+        self.lane = lane
+        self.riskScore = riskScore
+        self.findings = findings
+        self.flags = flags
+        self.referenceVersion = referenceVersion
+    }
+
+    /// A clear line: green, nothing found, nothing flagged.
+    public var isClear: Bool { lane == .green && findings.isEmpty && flags.isEmpty }
 }

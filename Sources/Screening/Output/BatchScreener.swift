@@ -23,7 +23,8 @@ public struct ScreeningSummary: Sendable, Equatable {
 
     public init() {}
 
-    mutating func add(_ r: ScreeningResult) {
+    /// Counts one result in.
+    public mutating func add(_ r: ScreeningResult) {
         lines += 1
         lanes[r.lane, default: 0] += 1
         var regimes: [Regime] = []
@@ -41,8 +42,8 @@ public struct ScreeningSummary: Sendable, Equatable {
     var flagCounts = [Int](repeating: 0, count: Flag.Code.allCases.count)
     static let flagIndex = Dictionary(uniqueKeysWithValues: Flag.Code.allCases.enumerated().map { ($1, $0) })
 
-    /// `flagCounts` moved into `flags`.
-    mutating func foldFlags() {
+    /// `flagCounts` moved into `flags`; call it before reading `flags` of a summary built with `add`.
+    public mutating func foldFlags() {
         for (k, code) in Flag.Code.allCases.enumerated() where flagCounts[k] > 0 {
             flags[code.rawValue, default: 0] += flagCounts[k]
             flagCounts[k] = 0

@@ -7,6 +7,7 @@ extension StorageMigrations {
         CreateReferenceRecords(),  // 002: records of each dataset
         CreateReferenceSnapshots(),  // 003: binary snapshots of the assembled set, for fast start-up
         CreateAccounts(),  // 004: accounts, API tokens, web sessions, the audit log
+        CreateScreeningJobs(),  // 005: files screened in the background, their lines and unreadable lines
     ]
 }
 

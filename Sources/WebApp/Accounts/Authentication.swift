@@ -94,9 +94,19 @@ struct BearerTokenMiddleware: AsyncMiddleware {
 /// exempt: they authenticate with a bearer token, which a browser never sends on its own.
 struct CSRFMiddleware: AsyncMiddleware {
     static let field = "_csrf"
+    /// A route's `userInfo` key for its body limit in bytes, when it is not the default (see `Route.bodyLimit`).
+    static let bodyLimitKey: AnySendableHashable = "greencustoms.bodyLimit"
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if request.method == .POST || request.method == .PUT || request.method == .PATCH || request.method == .DELETE {
+            // A body that arrived in several parts (an upload) is still streaming: collect it first, up to the
+            // route's own limit, to read the form's field.
+            if request.body.data == nil {
+                let limit =
+                    request.route?.userInfo[Self.bodyLimitKey] as? Int
+                    ?? request.application.routes.defaultMaxBodySize.value
+                _ = try await request.body.collect(max: limit).get()
+            }
             // A session without a token never showed a form: nothing it sends is accepted.
             guard let token = request.hasSession ? request.session.data["csrf"] : nil,
                 let sent = Self.sentToken(request), Secrets.constantTimeEqual(sent, token)
@@ -121,5 +131,18 @@ struct CSRFMiddleware: AsyncMiddleware {
         if let header = request.headers.first(name: "X-CSRF-Token") { return header }
         struct Form: Decodable { var _csrf: String? }
         return (try? request.content.decode(Form.self))?._csrf
+    }
+}
+
+extension RoutesBuilder {
+    /// A POST route whose body (a form with a file) may be up to `limit` bytes: collected whole, with the limit
+    /// known to `CSRFMiddleware`, which reads the form before the route does.
+    @discardableResult
+    func upload<Response: AsyncResponseEncodable>(
+        _ path: PathComponent..., limit: Int, use handler: @Sendable @escaping (Request) async throws -> Response
+    ) -> Route {
+        let route = on(.POST, path, body: .collect(maxSize: ByteCount(integerLiteral: limit)), use: handler)
+        route.userInfo[CSRFMiddleware.bodyLimitKey] = limit
+        return route
     }
 }

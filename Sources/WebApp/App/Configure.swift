@@ -47,6 +47,8 @@ public func configure(_ app: Application, services: WebServices) throws {
     let pages = app.grouped(
         PageErrorMiddleware(), app.sessions.middleware, SessionUserMiddleware(), CSRFMiddleware())
     try pages.register(collection: PageController())
+    try pages.register(collection: ScreeningController(maximumUpload: services.settings.maximumUploadBytes))
+    try pages.register(collection: AccountsController())
     try pages.register(collection: ReferenceController())
     try pages.register(collection: LanguageController())
     try pages.register(collection: GuideController())

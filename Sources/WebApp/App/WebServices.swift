@@ -14,6 +14,9 @@ public final class WebServices: Sendable {
     let audit: AuditLog
     let recorder: AuditRecorder
     public let sessions: SessionStore
+    /// Files screened in the background, and their results.
+    public let jobs: ScreeningJobStore
+    let runner: ScreeningJobRunner
     public let settings: WebSettings
     let throttle = SignInThrottle()
     /// Token digest → the account it acts for, for `tokenLifetime` seconds: an API client sending many requests
@@ -51,6 +54,8 @@ public final class WebServices: Sendable {
         self.audit = AuditLog(storage: storage)
         self.recorder = AuditRecorder(log: AuditLog(storage: storage))
         self.sessions = SessionStore(storage: storage)
+        self.jobs = ScreeningJobStore(storage: storage)
+        self.runner = ScreeningJobRunner(concurrency: settings.concurrentJobs)
         self.settings = settings
         self.current = Locked(ReferenceState(reference))
     }
@@ -105,7 +110,30 @@ public final class WebServices: Sendable {
         return audit
     }
 
+    /// Housekeeping, run at start and every few minutes by `serve`: deletes expired sessions, marks jobs whose
+    /// server stopped mid-way as failed, and deletes finished jobs older than `jobRetention`.
+    public func maintain(now: Date = Date(), logger: Logger) async {
+        do {
+            let sessions = try await self.sessions.purgeExpired(now: now)
+            let abandoned = try await jobs.failAbandoned(
+                silentSince: now - Self.silentJobLimit,
+                message: "the server stopped before the job was done; screen the file again", at: now)
+            let old = try await jobs.deleteFinished(before: now - settings.jobRetention)
+            if sessions + abandoned + old > 0 {
+                logger.info(
+                    "housekeeping: \(sessions) expired session(s) and \(old) old screening job(s) deleted, \(abandoned) abandoned job(s) marked failed"
+                )
+            }
+        } catch {
+            logger.error("housekeeping failed: \(String(reflecting: error))")
+        }
+    }
+
+    /// A running job reports after every batch (well under a second); one silent this long lost its server.
+    static let silentJobLimit: TimeInterval = 120
+
     public func shutdown() async {
+        await runner.drain()
         await recorder.flush()
         await storage.shutdown()
     }
@@ -119,17 +147,27 @@ public struct WebSettings: Sendable {
     public var sessionLifetime: TimeInterval
     /// The largest request body accepted, in bytes (a declaration file upload).
     public var maximumBodyBytes: Int
-    /// The most lines one API request or one form may screen.
+    /// The most lines one API request may screen.
     public var maximumLinesPerRequest: Int
+    /// The largest declaration file the screening page takes (it is screened in the background).
+    public var maximumUploadBytes: Int
+    /// Background screening jobs run at once on this server.
+    public var concurrentJobs: Int
+    /// How long finished screening jobs and their results are kept.
+    public var jobRetention: TimeInterval
 
     public init(
         secureCookies: Bool = false, sessionLifetime: TimeInterval = 8 * 3600, maximumBodyBytes: Int = 16 << 20,
-        maximumLinesPerRequest: Int = 10_000
+        maximumLinesPerRequest: Int = 10_000, maximumUploadBytes: Int = 256 << 20, concurrentJobs: Int = 2,
+        jobRetention: TimeInterval = 30 * 24 * 3600
     ) {
         self.secureCookies = secureCookies
         self.sessionLifetime = sessionLifetime
         self.maximumBodyBytes = maximumBodyBytes
         self.maximumLinesPerRequest = maximumLinesPerRequest
+        self.maximumUploadBytes = maximumUploadBytes
+        self.concurrentJobs = concurrentJobs
+        self.jobRetention = jobRetention
     }
 }
 

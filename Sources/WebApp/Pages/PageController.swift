@@ -3,7 +3,7 @@ import GreenCustomsCore
 import Screening
 import Vapor
 
-/// The server-rendered pages: home, look-up, item pages, sign-in, screening, the audit log and the API page. Every
+/// The server-rendered pages: home, look-up, item pages, sign-in, the audit log and the API page. Every
 /// page works without JavaScript and speaks the page language; every form carries the CSRF token.
 struct PageController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
@@ -13,8 +13,6 @@ struct PageController: RouteCollection {
         routes.get("sign-in", use: signInForm)
         routes.post("sign-in", use: signIn)
         routes.post("sign-out", use: signOut)
-        routes.get("screen", use: screenForm)
-        routes.on(.POST, "screen", body: .collect(maxSize: nil), use: screen)
         routes.get("admin", "audit", use: auditLog)
         routes.get("api", use: apiPage)
     }
@@ -73,8 +71,10 @@ struct PageController: RouteCollection {
             }
         }
         let title = q.isEmpty ? request.t("lookup_title") : "\(q) — \(request.t("lookup_title"))"
+        // `fragment=1`: only the results, for the page's script to put in place while the officer types.
+        let fragment = (try? request.query.get(String.self, at: "fragment")) == "1"
         return try await request.page(
-            "lookup", title: title, query: q,
+            fragment ? "lookup-results" : "lookup", title: title, query: q,
             Context(
                 query: q, results: rows, notes: notes, searched: !q.isEmpty,
                 noMatch: request.t("no_match", ["query": q])))
@@ -229,23 +229,7 @@ struct PageController: RouteCollection {
         return next
     }
 
-    // MARK: Screening
-
-    struct ScreenContext: Encodable {
-        struct Row: Encodable {
-            var lineID: String
-            var lane: String
-            var laneName: String
-            var score: Int
-            var findings: [String]
-            var flags: [String]
-        }
-        var text: String
-        var rows: [Row]
-        var errors: [String]
-        var screened: Bool
-        var summary: String
-    }
+    // MARK: Access
 
     /// Sends an anonymous visitor to the sign-in page; a signed-in one without the permission gets 403.
     static func requireSignedIn(_ request: Request, _ permission: Permission) async throws -> Response? {
@@ -255,94 +239,6 @@ struct PageController: RouteCollection {
         }
         _ = try await request.require(permission)
         return nil
-    }
-
-    @Sendable func screenForm(request: Request) async throws -> Response {
-        if let redirect = try await Self.requireSignedIn(request, .screen) { return redirect }
-        return try await request.page(
-            "screen", title: request.t("screen_title"),
-            ScreenContext(text: "", rows: [], errors: [], screened: false, summary: "")
-        ).encodeResponse(for: request)
-    }
-
-    @Sendable func screen(request: Request) async throws -> Response {
-        if let redirect = try await Self.requireSignedIn(request, .screen) { return redirect }
-        let account = try await request.require(.screen)
-        let settings = request.services.settings
-        if let body = request.body.data, body.readableBytes > settings.maximumBodyBytes {
-            throw Abort(.payloadTooLarge)
-        }
-        struct Form: Decodable {
-            var text: String?
-            var file: File?
-        }
-        let form = try request.content.decode(Form.self)
-        var input: [UInt8]
-        var source = "pasted lines"
-        if let file = form.file, file.data.readableBytes > 0 {
-            input = Array(buffer: file.data)
-            source = file.filename
-        } else {
-            input = Array((form.text ?? "").utf8)
-        }
-        if input.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
-            throw Abort(.unprocessableEntity, reason: request.t("screen_empty"))
-        }
-        let engine = request.services.reference.engine
-        var results: [ScreeningResult] = []
-        var errors: [String] = []
-        var reader = DeclarationReader(source: MemorySource(input))
-        var scratch = ScreeningEngine.Scratch(remembering: input.count >= 1 << 20)
-        let limit = settings.maximumLinesPerRequest
-        do {
-            reading: while true {
-                let batch = try reader.next(maximum: 1024)
-                if batch.isEmpty { break }
-                errors += batch.errors.map {
-                    request.t("line_error", ["line": request.number($0.lineNumber), "message": $0.message])
-                }
-                for record in batch.records {
-                    guard results.count < limit else {
-                        errors.append(request.t("screen_limit", ["limit": request.number(limit)]))
-                        break reading
-                    }
-                    results.append(engine.screen(record, scratch: &scratch))
-                }
-            }
-        } catch {
-            errors.append(error.description)
-        }
-        var lanes: [Lane: Int] = [:]
-        for r in results { lanes[r.lane, default: 0] += 1 }
-        let summary = request.t(
-            "screen_summary",
-            [
-                "lines": request.number(results.count), "green": request.number(lanes[.green] ?? 0),
-                "yellow": request.number(lanes[.yellow] ?? 0), "red": request.number(lanes[.red] ?? 0),
-            ])
-        await request.services.record(
-            AuditEvent(
-                at: Date(), actor: account.name, action: .screening, target: String(source.prefix(200)),
-                detail: "\(results.count) lines; "
-                    + Lane.allCases.map { "\($0.rawValue) \(lanes[$0] ?? 0)" }
-                    .joined(separator: ", ") + (errors.isEmpty ? "" : "; \(errors.count) unreadable"),
-                address: request.clientAddress),
-            logger: request.logger)
-        let rows = results.map { r in
-            ScreenContext.Row(
-                lineID: r.lineID, lane: r.lane.rawValue, laneName: request.t("lane_" + r.lane.rawValue),
-                score: r.riskScore,
-                findings: r.findings.map {
-                    "\(request.regimeTitle($0.regime)): \($0.item) — \($0.certainty.rawValue), \($0.basis.rawValue) “\($0.evidence)”"
-                },
-                flags: r.flags.map(\.message))
-        }
-        return try await request.page(
-            "screen", title: request.t("results"),
-            ScreenContext(
-                text: form.file == nil ? String(decoding: input.prefix(200_000), as: UTF8.self) : "", rows: rows,
-                errors: errors, screened: true, summary: summary)
-        ).encodeResponse(for: request)
     }
 
     // MARK: Administration

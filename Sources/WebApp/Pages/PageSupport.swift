@@ -14,6 +14,7 @@ struct Layout: Encodable {
     var role: String?
     var mayScreen: Bool
     var mayAudit: Bool
+    var mayManage: Bool
     var csrf: String
     var lang: String
     var dir: String
@@ -21,6 +22,8 @@ struct Layout: Encodable {
     var languages: [LanguageLink]
     /// This page's path and query, percent-encoded, for the language switcher to come back to.
     var here: String
+    /// The page reloads itself every few seconds when scripts are off (a job's page while it runs).
+    var refresh: Bool = false
 }
 
 /// A page's context: its own values, plus `layout` and the interface texts of the page language as `t`.
@@ -52,6 +55,7 @@ extension Request {
         return Layout(
             title: title, user: account?.name, role: account.map { t("role_" + $0.role.rawValue) },
             mayScreen: account?.role.may(.screen) ?? false, mayAudit: account?.role.may(.readAudit) ?? false,
+            mayManage: account?.role.may(.manageAccounts) ?? false,
             csrf: account != nil || form ? CSRFMiddleware.token(for: self) : "", lang: language.rawValue,
             dir: language.direction, query: query,
             languages: Language.allCases.map {
@@ -61,13 +65,13 @@ extension Request {
 
     /// Renders `template` with `body`, the layout and the page language's texts.
     func page<Body: Encodable>(
-        _ template: String, title: String, query: String = "", form: Bool = false, _ body: Body
+        _ template: String, title: String, query: String = "", form: Bool = false, refresh: Bool = false,
+        _ body: Body
     ) async throws -> View {
-        try await view.render(
-            template,
-            Page(
-                layout: layout(title: title, query: query, form: form), t: Localizer.shared.table(language),
-                body: body))
+        var layout = layout(title: title, query: query, form: form)
+        layout.refresh = refresh
+        return try await view.render(
+            template, Page(layout: layout, t: Localizer.shared.table(language), body: body))
     }
 
     /// An agreement's name in the page language.

@@ -9,7 +9,7 @@ import Vapor
 struct ReferenceController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("reference", use: page)
-        routes.on(.POST, "reference", "cites", body: .collect(maxSize: nil), use: importCITES)
+        routes.upload("reference", "cites", limit: 64 << 20, use: importCITES)
     }
 
     struct Context: Encodable {

@@ -1,0 +1,265 @@
+import FluentKit
+import Foundation
+import GreenCustomsCore
+import SQLKit
+
+final class ScreeningJobModel: Model, @unchecked Sendable {
+    static let schema = "screening_jobs"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "owner") var owner: String
+    @Field(key: "source") var source: String
+    @Field(key: "status") var status: String
+    @Field(key: "total_lines") var totalLines: Int
+    @Field(key: "lines") var lines: Int
+    @Field(key: "errors") var errors: Int
+    @Field(key: "green") var green: Int
+    @Field(key: "yellow") var yellow: Int
+    @Field(key: "red") var red: Int
+    @OptionalField(key: "summary_json") var summaryJSON: String?
+    @OptionalField(key: "message") var message: String?
+    @Field(key: "reference_version") var referenceVersion: String
+    @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "started_at") var startedAt: Date?
+    @OptionalField(key: "finished_at") var finishedAt: Date?
+    @Field(key: "heartbeat_at") var heartbeatAt: Date
+
+    init() {}
+}
+
+/// Screening jobs and their results. Lines go in with multi-row INSERTs inside one transaction per batch, so a
+/// million-line file is stored in seconds; they come out in line order, filtered and paged, or in runs for a
+/// download.
+public struct ScreeningJobStore: Sendable {
+    static let linesTable = "screening_job_lines"
+    static let problemsTable = "screening_job_problems"
+    /// Rows per INSERT: 9 values each stays under SQLite's and PostgreSQL's limits on bound values.
+    static let rowsPerInsert = 500
+
+    let storage: StorageDatabase
+
+    public init(storage: StorageDatabase) { self.storage = storage }
+
+    var sql: any SQLDatabase {
+        get throws {
+            guard let sql = storage.database as? any SQLDatabase else {
+                throw StorageError(message: "screening jobs need an SQL database")
+            }
+            return sql
+        }
+    }
+
+    public func create(_ job: ScreeningJob) async throws {
+        let model = ScreeningJobModel()
+        model.id = job.id
+        Self.copy(job, into: model)
+        try await model.create(on: storage.database)
+    }
+
+    public func job(id: UUID) async throws -> ScreeningJob? {
+        try await ScreeningJobModel.find(id, on: storage.database).map(Self.job)
+    }
+
+    /// The jobs of one account, newest first.
+    public func jobs(owner: String, limit: Int = 50) async throws -> [ScreeningJob] {
+        try await ScreeningJobModel.query(on: storage.database).filter(\.$owner == owner)
+            .sort(\.$createdAt, .descending).limit(limit).all().map(Self.job)
+    }
+
+    /// Marks a queued job as running.
+    public func start(id: UUID, at now: Date = Date()) async throws {
+        try await ScreeningJobModel.query(on: storage.database).filter(\.$id == id)
+            .set(\.$status, to: ScreeningJob.Status.running.rawValue).set(\.$startedAt, to: now)
+            .set(\.$heartbeatAt, to: now).update()
+    }
+
+    /// Stores a batch of lines and unreadable lines and the job's counts after it, in one transaction: what the
+    /// job page shows is always what is stored.
+    public func append(
+        id: UUID, lines: [ScreeningJobLine], problems: [ScreeningJobProblem], progress: ScreeningJob,
+        at now: Date = Date()
+    ) async throws {
+        try await storage.database.transaction { db in
+            guard let sql = db as? any SQLDatabase else {
+                throw StorageError(message: "screening jobs need an SQL database")
+            }
+            for start in stride(from: 0, to: lines.count, by: Self.rowsPerInsert) {
+                var insert = sql.insert(into: Self.linesTable).columns(
+                    "job_id", "line_number", "line_id", "lane", "risk_score", "regimes", "flags", "json", "csv")
+                for line in lines[start..<min(start + Self.rowsPerInsert, lines.count)] {
+                    insert = insert.values(
+                        SQLBind(id), SQLBind(line.lineNumber), SQLBind(line.lineID), SQLBind(line.lane),
+                        SQLBind(line.riskScore), SQLBind(Self.list(line.regimes.map(\.rawValue))),
+                        SQLBind(Self.list(line.flags)), SQLBind(line.json), SQLBind(line.csv))
+                }
+                try await insert.run()
+            }
+            for start in stride(from: 0, to: problems.count, by: Self.rowsPerInsert) {
+                var insert = sql.insert(into: Self.problemsTable).columns("job_id", "line_number", "message")
+                for problem in problems[start..<min(start + Self.rowsPerInsert, problems.count)] {
+                    insert = insert.values(
+                        SQLBind(id), SQLBind(problem.lineNumber), SQLBind(String(problem.message.prefix(1_000))))
+                }
+                try await insert.run()
+            }
+            try await ScreeningJobModel.query(on: db).filter(\.$id == id)
+                .set(\.$lines, to: progress.lines).set(\.$errors, to: progress.errors)
+                .set(\.$green, to: progress.green).set(\.$yellow, to: progress.yellow).set(\.$red, to: progress.red)
+                .set(\.$totalLines, to: max(progress.totalLines, progress.lines + progress.errors))
+                .set(\.$heartbeatAt, to: now).update()
+        }
+    }
+
+    /// Marks a job done, with its final counts and summary.
+    public func finish(id: UUID, summaryJSON: String, lines: Int, errors: Int, at now: Date = Date()) async throws {
+        try await ScreeningJobModel.query(on: storage.database).filter(\.$id == id)
+            .set(\.$status, to: ScreeningJob.Status.done.rawValue).set(\.$summaryJSON, to: summaryJSON)
+            .set(\.$lines, to: lines).set(\.$errors, to: errors).set(\.$totalLines, to: lines + errors)
+            .set(\.$finishedAt, to: now).set(\.$heartbeatAt, to: now).update()
+    }
+
+    /// Marks a job failed, saying why; what it had stored stays.
+    public func fail(id: UUID, message: String, at now: Date = Date()) async throws {
+        try await ScreeningJobModel.query(on: storage.database).filter(\.$id == id)
+            .set(\.$status, to: ScreeningJob.Status.failed.rawValue).set(\.$message, to: String(message.prefix(2_000)))
+            .set(\.$finishedAt, to: now).set(\.$heartbeatAt, to: now).update()
+    }
+
+    /// Fails the queued or running jobs whose worker has said nothing since `silentSince` (its server stopped);
+    /// returns how many.
+    @discardableResult
+    public func failAbandoned(silentSince: Date, message: String, at now: Date = Date()) async throws -> Int {
+        let abandoned = try await ScreeningJobModel.query(on: storage.database)
+            .filter(\.$status ~~ [ScreeningJob.Status.queued.rawValue, ScreeningJob.Status.running.rawValue])
+            .filter(\.$heartbeatAt < silentSince).all()
+        for job in abandoned { try await fail(id: try job.requireID(), message: message, at: now) }
+        return abandoned.count
+    }
+
+    /// Deletes a job and everything stored with it.
+    public func delete(id: UUID) async throws {
+        try await storage.database.transaction { db in
+            guard let sql = db as? any SQLDatabase else {
+                throw StorageError(message: "screening jobs need an SQL database")
+            }
+            try await sql.delete(from: Self.linesTable).where("job_id", .equal, SQLBind(id)).run()
+            try await sql.delete(from: Self.problemsTable).where("job_id", .equal, SQLBind(id)).run()
+            try await ScreeningJobModel.query(on: db).filter(\.$id == id).delete()
+        }
+    }
+
+    /// Deletes the finished jobs created before `date`; returns how many.
+    @discardableResult
+    public func deleteFinished(before date: Date) async throws -> Int {
+        let old = try await ScreeningJobModel.query(on: storage.database).filter(\.$createdAt < date)
+            .filter(\.$status ~~ [ScreeningJob.Status.done.rawValue, ScreeningJob.Status.failed.rawValue]).all()
+        for job in old { try await delete(id: try job.requireID()) }
+        return old.count
+    }
+
+    // MARK: Reading lines
+
+    /// The lines that pass `filter`, in line order, `limit` from `offset`.
+    public func lines(id: UUID, filter: ScreeningJobFilter, limit: Int, offset: Int = 0) async throws
+        -> [ScreeningJobLine]
+    {
+        var select = try Self.filtered(sql.select(), id: id, filter)
+            .columns("line_number", "line_id", "lane", "risk_score", "regimes", "flags", "json", "csv")
+            .from(Self.linesTable).orderBy("line_number").limit(limit)
+        if offset > 0 { select = select.offset(offset) }
+        return try await select.all().map(Self.line)
+    }
+
+    /// Up to `limit` lines that pass `filter` after line number `after`, in line order: a download reads the
+    /// whole job this way without offsets.
+    public func lines(id: UUID, filter: ScreeningJobFilter, after: Int, limit: Int) async throws -> [ScreeningJobLine] {
+        try await Self.filtered(sql.select(), id: id, filter)
+            .columns("line_number", "line_id", "lane", "risk_score", "regimes", "flags", "json", "csv")
+            .from(Self.linesTable).where("line_number", .greaterThan, SQLBind(after)).orderBy("line_number")
+            .limit(limit).all().map(Self.line)
+    }
+
+    public func count(id: UUID, filter: ScreeningJobFilter) async throws -> Int {
+        let row = try await Self.filtered(sql.select(), id: id, filter)
+            .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(Self.linesTable).first()
+        return try row?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    /// The unreadable lines, in line order.
+    public func problems(id: UUID, limit: Int) async throws -> [ScreeningJobProblem] {
+        try await sql.select().columns("line_number", "message").from(Self.problemsTable)
+            .where("job_id", .equal, SQLBind(id)).orderBy("line_number").limit(limit).all()
+            .map {
+                ScreeningJobProblem(
+                    lineNumber: try $0.decode(column: "line_number", as: Int.self),
+                    message: try $0.decode(column: "message", as: String.self))
+            }
+    }
+
+    static func filtered(_ select: SQLSelectBuilder, id: UUID, _ filter: ScreeningJobFilter) -> SQLSelectBuilder {
+        var select = select.where("job_id", .equal, SQLBind(id))
+        if let lane = filter.lane { select = select.where("lane", .equal, SQLBind(lane)) }
+        if let regime = filter.regime { select = select.where("regimes", .like, SQLBind("%,\(regime.rawValue),%")) }
+        if let flag = filter.flag { select = select.where("flags", .like, SQLBind("%,\(escapeLike(flag)),%")) }
+        if let part = filter.lineID, !part.isEmpty {
+            let pattern = "%" + escapeLike(part) + "%"
+            select = select.where(SQLQueryString("\(ident: "line_id") LIKE \(bind: pattern) ESCAPE '\\'"))
+        }
+        return select
+    }
+
+    /// `s` with LIKE's wildcards and escape character escaped (with a backslash).
+    static func escapeLike(_ s: String) -> String {
+        var out = ""
+        for c in s {
+            if c == "%" || c == "_" || c == "\\" { out.append("\\") }
+            out.append(c)
+        }
+        return out
+    }
+
+    /// A list stored as `,a,b,` so that `LIKE '%,a,%'` finds one member; empty as `,`.
+    static func list(_ values: [String]) -> String { "," + values.map { $0 + "," }.joined() }
+
+    static func unlist(_ s: String) -> [String] { s.split(separator: ",").map(String.init) }
+
+    static func line(_ row: any SQLRow) throws -> ScreeningJobLine {
+        ScreeningJobLine(
+            lineNumber: try row.decode(column: "line_number", as: Int.self),
+            lineID: try row.decode(column: "line_id", as: String.self),
+            lane: try row.decode(column: "lane", as: String.self),
+            riskScore: try row.decode(column: "risk_score", as: Int.self),
+            regimes: unlist(try row.decode(column: "regimes", as: String.self)).compactMap(Regime.init(rawValue:)),
+            flags: unlist(try row.decode(column: "flags", as: String.self)),
+            json: try row.decode(column: "json", as: String?.self),
+            csv: try row.decode(column: "csv", as: String?.self))
+    }
+
+    static func copy(_ job: ScreeningJob, into model: ScreeningJobModel) {
+        model.owner = job.owner
+        model.source = String(job.source.prefix(255))
+        model.status = job.status.rawValue
+        model.totalLines = job.totalLines
+        model.lines = job.lines
+        model.errors = job.errors
+        model.green = job.green
+        model.yellow = job.yellow
+        model.red = job.red
+        model.summaryJSON = job.summaryJSON
+        model.message = job.message
+        model.referenceVersion = job.referenceVersion
+        model.createdAt = job.createdAt
+        model.startedAt = job.startedAt
+        model.finishedAt = job.finishedAt
+        model.heartbeatAt = job.heartbeatAt
+    }
+
+    static func job(_ m: ScreeningJobModel) throws -> ScreeningJob {
+        ScreeningJob(
+            id: try m.requireID(), owner: m.owner, source: m.source,
+            status: ScreeningJob.Status(rawValue: m.status) ?? .failed, totalLines: m.totalLines, lines: m.lines,
+            errors: m.errors, green: m.green, yellow: m.yellow, red: m.red, summaryJSON: m.summaryJSON,
+            message: m.message, referenceVersion: m.referenceVersion, createdAt: m.createdAt, startedAt: m.startedAt,
+            finishedAt: m.finishedAt, heartbeatAt: m.heartbeatAt)
+    }
+}
