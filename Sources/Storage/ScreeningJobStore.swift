@@ -148,10 +148,10 @@ public struct ScreeningJobStore: Sendable {
         }
     }
 
-    /// Deletes the finished jobs created before `date`; returns how many.
+    /// Deletes the jobs that finished before `date`; returns how many.
     @discardableResult
     public func deleteFinished(before date: Date) async throws -> Int {
-        let old = try await ScreeningJobModel.query(on: storage.database).filter(\.$createdAt < date)
+        let old = try await ScreeningJobModel.query(on: storage.database).filter(\.$finishedAt < date)
             .filter(\.$status ~~ [ScreeningJob.Status.done.rawValue, ScreeningJob.Status.failed.rawValue]).all()
         for job in old { try await delete(id: try job.requireID()) }
         return old.count
@@ -200,7 +200,7 @@ public struct ScreeningJobStore: Sendable {
         var select = select.where("job_id", .equal, SQLBind(id))
         if let lane = filter.lane { select = select.where("lane", .equal, SQLBind(lane)) }
         if let regime = filter.regime { select = select.where("regimes", .like, SQLBind("%,\(regime.rawValue),%")) }
-        if let flag = filter.flag { select = select.where("flags", .like, SQLBind("%,\(escapeLike(flag)),%")) }
+        if let flag = filter.flag { select = select.where("flags", .like, SQLBind("%,\(flag),%")) }
         if let part = filter.lineID, !part.isEmpty {
             let pattern = "%" + escapeLike(part) + "%"
             select = select.where(SQLQueryString("\(ident: "line_id") LIKE \(bind: pattern) ESCAPE '\\'"))

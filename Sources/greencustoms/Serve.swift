@@ -37,6 +37,15 @@ struct Serve: AsyncParsableCommand {
         let app = try await Application.make(env)
         app.http.server.configuration.hostname = hostname
         app.http.server.configuration.port = port
+        // Housekeeping at start and every 5 minutes: expired sessions, jobs cut off by a stopped server, old jobs.
+        let logger = app.logger
+        let housekeeping = Task {
+            while !Task.isCancelled {
+                await services.maintain(logger: logger)
+                try? await Task.sleep(for: .seconds(300))
+            }
+        }
+        defer { housekeeping.cancel() }
         do {
             try configure(app, services: services)
             try await app.execute()

@@ -40,10 +40,12 @@ struct PageTests {
             #expect(failed.status == .unauthorized && !failed.body.string.contains("<script>"))
             try await browser.signIn("officer1")
             _ = try await browser.get("/screen")
-            let screened = try await browser.post(
-                "/screen", form: [("text", "line_id,description\n1,\(attack) R-22\n")])
-            #expect(screened.status == .ok)
+            let submitted = try await browser.post(
+                "/screen", form: [("text", "line_id,description\n\(attack),\(attack) R-22\n")])
+            #expect(submitted.status == .seeOther)
+            let screened = try await browser.finishedJob(submitted)
             #expect(!screened.body.string.contains("<script>"))
+            #expect(screened.body.string.contains("&lt;script&gt;"))
             #expect(screened.body.string.contains("HCFC-22"))
         }
     }

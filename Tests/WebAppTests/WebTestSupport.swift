@@ -122,6 +122,19 @@ struct WebHarness {
             return try await post("/sign-in", form: [("name", name), ("password", password)])
         }
 
+        /// Follows the redirect of a screening to its job page and waits until the job is done (or 10 s passed);
+        /// returns the job page.
+        func finishedJob(_ submitted: TestingHTTPResponse) async throws -> TestingHTTPResponse {
+            let location = submitted.headers.first(name: .location) ?? ""
+            #expect(location.hasPrefix("/screen/jobs/"), "a screening goes to its job page, not \(location)")
+            for _ in 0..<200 {
+                let progress = try await get(location + "/progress")
+                if let status = progress.json["status"] as? String, status == "done" || status == "failed" { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return try await get(location)
+        }
+
         func remember(_ response: TestingHTTPResponse) {
             if let cookie = response.headers.setCookie?["gc_session"] {
                 self.cookie = cookie.string.isEmpty ? nil : cookie.string

@@ -117,7 +117,7 @@ public final class WebServices: Sendable {
             let sessions = try await self.sessions.purgeExpired(now: now)
             let abandoned = try await jobs.failAbandoned(
                 silentSince: now - Self.silentJobLimit,
-                message: "the server stopped before the job was done; screen the file again", at: now)
+                message: ScreeningJobRunner.stoppedMessage, at: now)
             let old = try await jobs.deleteFinished(before: now - settings.jobRetention)
             if sessions + abandoned + old > 0 {
                 logger.info(
@@ -133,7 +133,7 @@ public final class WebServices: Sendable {
     static let silentJobLimit: TimeInterval = 120
 
     public func shutdown() async {
-        await runner.drain()
+        await runner.stopAll()
         await recorder.flush()
         await storage.shutdown()
     }

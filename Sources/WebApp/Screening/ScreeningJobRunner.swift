@@ -16,6 +16,7 @@ actor ScreeningJobRunner {
     /// The jobs in progress, for shutting down.
     private var tasks: [UUID: Task<Void, Never>] = [:]
     static let batchLines = 2_000
+    static let stoppedMessage = "the server stopped before the job was done; screen the file again"
 
     init(concurrency: Int = 2) { self.concurrency = max(1, concurrency) }
 
@@ -26,14 +27,21 @@ actor ScreeningJobRunner {
     ) {
         let task = Task.detached(priority: .utility) {
             await self.acquire()
+            guard !Task.isCancelled else {
+                try? await services.jobs.fail(id: job.id, message: Self.stoppedMessage)
+                await self.release(job.id)
+                return
+            }
             await Self.run(job, input: input, engine: reference.engine, services: services, logger: logger)
             await self.release(job.id)
         }
         tasks[job.id] = task
     }
 
-    /// Waits for every job in progress to end (they are not cut off: each batch is small).
-    func drain() async {
+    /// Stops every job in progress after its current batch (each is marked failed, with what it stored kept) and
+    /// waits for them: a server shutting down does not wait for a million-line file.
+    func stopAll() async {
+        for task in tasks.values { task.cancel() }
         for task in tasks.values { await task.value }
     }
 
@@ -77,6 +85,11 @@ actor ScreeningJobRunner {
                     return
                 }
                 if batch.isEmpty { break }
+                if Task.isCancelled {
+                    try await store.fail(id: job.id, message: stoppedMessage)
+                    await record(job, "stopped with the server after \(summary.lines) lines", services: services, logger: logger)
+                    return
+                }
                 var lines: [ScreeningJobLine] = []
                 lines.reserveCapacity(batch.records.count)
                 for record in batch.records {
