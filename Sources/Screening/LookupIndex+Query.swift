@@ -274,7 +274,7 @@ struct Collector {
         if notControlled { item.controlled = false }
         byItem[i] = LookupResult(
             item: item, hsLink: nil, regime: item.regime, score: score, match: match, matchedText: text,
-            explanation: explanation, requirements: index.reference.requirements(for: item))
+            explanation: explanation, requirements: [])
     }
 
     mutating func add(name id: Int, score: Int, match: MatchKind? = nil, explanation: String? = nil) {
@@ -310,9 +310,10 @@ struct Collector {
         }
     }
 
+    /// The best `limit` results, with their requirements (worked out only for those kept).
     func sorted(limit: Int) -> [LookupResult] {
         let all = Array(byItem.values) + Array(byLink.values)
-        return Array(
+        var kept = Array(
             all.sorted { a, b in
                 if a.score != b.score { return a.score > b.score }
                 let ac = a.item?.controlled ?? true
@@ -324,5 +325,11 @@ struct Collector {
                 if a.regime != b.regime { return a.regime < b.regime }
                 return (a.item?.id ?? a.hsLink!.hs.digits) < (b.item?.id ?? b.hsLink!.hs.digits)
             }.prefix(limit))
+        for k in kept.indices {
+            if let item = kept[k].item, kept[k].hsLink == nil {
+                kept[k].requirements = index.reference.requirements(for: item)
+            }
+        }
+        return kept
     }
 }

@@ -42,6 +42,39 @@ struct Page<Body: Encodable>: Encodable {
     enum Keys: String, CodingKey { case layout, t }
 }
 
+/// The interface texts each template uses (`t.key` in it, in `base.leaf` and in the templates it extends), so that
+/// a page hands Leaf a few dozen texts instead of the whole table: encoding the table for Leaf was most of the cost
+/// of a small page. Read from the templates once, then kept per template and language.
+final class TemplateTexts: Sendable {
+    static let shared = TemplateTexts()
+    private let tables = Locked<[String: [String: String]]>([:])
+
+    func table(_ template: String, _ language: Language) -> [String: String] {
+        let key = language.rawValue + "/" + template
+        if let table = tables.value[key] { return table }
+        let all = Localizer.shared.table(language)
+        var keys = Self.keys(template)
+        keys.formUnion(Self.keys("base"))
+        // A template that cannot be read (it then fails to render anyway) gets the whole table.
+        let table = keys.isEmpty ? all : all.filter { keys.contains($0.key) }
+        tables.update { $0[key] = table }
+        return table
+    }
+
+    /// The `t.` keys of `template` and of the templates it extends, read from `Views/`.
+    static func keys(_ template: String, seen: Set<String> = []) -> Set<String> {
+        guard !seen.contains(template),
+            let url = WebResources.directory?.appendingPathComponent("Views/\(template).leaf"),
+            let text = try? String(contentsOf: url, encoding: .utf8)
+        else { return [] }
+        var keys = Set(text.matches(of: /t\.([A-Za-z0-9_\-]+)/).map { String($0.output.1) })
+        for match in text.matches(of: /#extend\("([A-Za-z0-9_\-]+)"\)/) {
+            keys.formUnion(Self.keys(String(match.output.1), seen: seen.union([template])))
+        }
+        return keys
+    }
+}
+
 /// A page with nothing of its own.
 struct NoValues: Encodable {}
 
@@ -71,7 +104,7 @@ extension Request {
         var layout = layout(title: title, query: query, form: form)
         layout.refresh = refresh
         return try await view.render(
-            template, Page(layout: layout, t: Localizer.shared.table(language), body: body))
+            template, Page(layout: layout, t: TemplateTexts.shared.table(template, language), body: body))
     }
 
     /// An agreement's name in the page language.
