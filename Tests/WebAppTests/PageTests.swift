@@ -27,6 +27,25 @@ struct PageTests {
         }
     }
 
+    @Test("Public pages stay under 100 KB, in every language, for a weak connection")
+    func pageSizes() async throws {
+        try await WebHarness.run { web in
+            let paths = [
+                "/", "/lookup?q=R-22", "/lookup?q=orchid", "/lookup?q=2903", "/items/montreal:hcfc-22", "/guide",
+                "/guide/cites", "/guide/basel", "/reference", "/api", "/sign-in",
+            ]
+            for language in Language.allCases {
+                for path in paths {
+                    let page = try await web.send(.GET, path, headers: [("Accept-Language", language.rawValue)])
+                    #expect(page.status == .ok, "\(path)")
+                    #expect(
+                        page.body.readableBytes < 100_000,
+                        "\(path) in \(language.rawValue): \(page.body.readableBytes) bytes")
+                }
+            }
+        }
+    }
+
     @Test("Every echoed field is escaped: the query, a pasted line, the sign-in name")
     func escaping() async throws {
         try await WebHarness.run { web in

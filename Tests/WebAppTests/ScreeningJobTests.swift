@@ -41,6 +41,7 @@ struct ScreeningJobTests {
             #expect(page.body.string.contains("HCFC-22"))
             #expect(page.body.string.contains("Line 8:"), "the unreadable line is listed with its number")
             #expect(!page.body.string.contains("<progress"), "a finished job shows no progress bar")
+            #expect(page.body.readableBytes < 100_000)
 
             // The downloads are byte for byte what `greencustoms screen` writes for the same file.
             let engine = web.services.reference.engine

@@ -46,6 +46,9 @@ struct CreateScreeningJobs: AsyncMigration {
             .create()
         if let sql = database as? any SQLDatabase {
             try await sql.create(index: "screening_jobs_owner").on(ScreeningJobModel.schema).column("owner").run()
+            // The lane filter (red lines of a million-line job) without a scan of the job.
+            try await sql.create(index: "screening_job_lines_lane").on(ScreeningJobStore.linesTable)
+                .column("job_id").column("lane").column("line_number").run()
         }
     }
 

@@ -87,7 +87,8 @@ actor ScreeningJobRunner {
                 if batch.isEmpty { break }
                 if Task.isCancelled {
                     try await store.fail(id: job.id, message: stoppedMessage)
-                    await record(job, "stopped with the server after \(summary.lines) lines", services: services, logger: logger)
+                    await record(
+                        job, "stopped with the server after \(summary.lines) lines", services: services, logger: logger)
                     return
                 }
                 var lines: [ScreeningJobLine] = []
