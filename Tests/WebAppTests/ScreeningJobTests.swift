@@ -171,4 +171,58 @@ struct ScreeningJobTests {
             #expect(try await jobs.job(id: fresh.id)?.status == .queued)
         }
     }
+
+    @Test("The API takes a whole file as a job: 202 and Location, polled, results as the command line's; owner only")
+    func apiJobs() async throws {
+        try await WebHarness.run { web in
+            let analyst = try await web.account("analyst1", role: .analyst)
+            let other = try await web.account("analyst2", role: .analyst)
+            let trainer = try await web.account("trainer1", role: .trainer)
+            func post(_ token: String?, _ body: String) async throws -> TestingHTTPResponse {
+                var headers = [("Content-Type", "text/csv")]
+                if let token { headers.append(("Authorization", "Bearer \(token)")) }
+                return try await web.send(
+                    .POST, "/api/v1/screening-jobs?name=manifest.csv", headers: headers, body: body)
+            }
+            func get(_ token: String, _ path: String) async throws -> TestingHTTPResponse {
+                try await web.send(.GET, path, headers: [("Authorization", "Bearer \(token)")])
+            }
+            #expect(try await post(nil, Self.file).status == .unauthorized)
+            #expect(try await post(trainer, Self.file).status == .forbidden)
+            let empty = try await post(analyst, "\n")
+            #expect(empty.status == .unprocessableEntity)
+            #expect(empty.headers.contentType?.description.contains("problem+json") == true)
+
+            let accepted = try await post(analyst, Self.file)
+            #expect(accepted.status == .accepted)
+            let location = try #require(accepted.headers.first(name: .location))
+            #expect(accepted.json["source"] as? String == "manifest.csv")
+            var state: [String: Any] = [:]
+            for _ in 0..<200 {
+                state = try await get(analyst, location).json
+                if state["status"] as? String == "done" { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(state["status"] as? String == "done")
+            #expect(state["lines"] as? Int == 6 && state["errors"] as? Int == 1)
+
+            let engine = web.services.reference.engine
+            for format in [ResultFormat.jsonl, .csv] {
+                var expected: [UInt8] = []
+                _ = try BatchScreener(engine: engine, format: format, threads: 1).run(
+                    MemorySource(Self.file), write: { expected += $0 }, reportError: { _ in })
+                let results = try await get(analyst, location + "/results?format=" + format.rawValue)
+                #expect(results.status == .ok)
+                #expect(Array(results.body.readableBytesView) == expected, "\(format)")
+            }
+            let red = try await get(analyst, location + "/results?lane=red")
+            #expect(
+                !red.body.string.isEmpty
+                    && red.body.string.split(separator: "\n").allSatisfy { $0.contains(#""lane":"red""#) })
+            #expect(try await get(analyst, location + "/results?format=table").status == .unprocessableEntity)
+            #expect(try await get(analyst, location + "/results?lane=purple").status == .unprocessableEntity)
+            #expect(try await get(other, location).status == .notFound)
+            #expect(try await get(other, location + "/results").status == .notFound)
+        }
+    }
 }

@@ -41,6 +41,7 @@ public func configure(_ app: Application, services: WebServices) throws {
     // The API: bearer tokens, problem+json, no cookies.
     let api = app.grouped(ProblemMiddleware(), BearerTokenMiddleware())
     try api.register(collection: APIController())
+    try api.register(collection: JobsAPIController(maximumUpload: services.settings.maximumUploadBytes))
     api.get("api", "openapi.json") { _ in try OpenAPIDocument.response() }
 
     // Pages: sessions, the signed-in account, CSRF on every form.

@@ -1,0 +1,147 @@
+import Foundation
+import GreenCustomsCore
+import Screening
+import Storage
+import Vapor
+
+/// `/api/v1/screening-jobs`: whole declaration files (millions of lines) screened in the background for a national
+/// system. The file is the request body (CSV with a header row, or JSON Lines); the answer is 202 with the job's
+/// address; the job is polled until `done`, then its results are read as JSON Lines or CSV, all or filtered. The
+/// same jobs as the screening page: only the account that sent a file sees its job.
+struct JobsAPIController: RouteCollection {
+    let maximumUpload: Int
+
+    func boot(routes: any RoutesBuilder) throws {
+        let jobs = routes.grouped("api", "v1", "screening-jobs")
+        jobs.on(.POST, body: .collect(maxSize: ByteCount(integerLiteral: maximumUpload)), use: submit)
+        jobs.get(":id", use: show)
+        jobs.get(":id", "results", use: results)
+    }
+
+    struct JobJSON: Encodable {
+        var id: String
+        var status: String
+        var source: String
+        var totalLines: Int
+        var lines: Int
+        var errors: Int
+        var lanes: [String: Int]
+        var referenceVersion: String
+        var createdAt: Date
+        var finishedAt: Date?
+        var message: String?
+        var results: String
+
+        enum CodingKeys: String, CodingKey {
+            case id, status, source, lines, errors, lanes, message, results
+            case totalLines = "total_lines"
+            case referenceVersion = "reference_version"
+            case createdAt = "created_at"
+            case finishedAt = "finished_at"
+        }
+
+        init(_ job: ScreeningJob) {
+            let id = job.id.uuidString.lowercased()
+            self.id = id
+            status = job.status.rawValue
+            source = job.source
+            totalLines = job.totalLines
+            lines = job.lines
+            errors = job.errors
+            lanes = ["green": job.green, "yellow": job.yellow, "red": job.red]
+            referenceVersion = job.referenceVersion
+            createdAt = job.createdAt
+            finishedAt = job.finishedAt
+            message = job.message
+            results = "/api/v1/screening-jobs/\(id)/results"
+        }
+    }
+
+    static func json(_ job: ScreeningJob, status: HTTPStatus = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        var headers = HTTPHeaders()
+        headers.contentType = .json
+        headers.cacheControl = .init(noStore: true)
+        return Response(status: status, headers: headers, body: .init(data: try encoder.encode(JobJSON(job))))
+    }
+
+    /// `POST /api/v1/screening-jobs?name=manifest.csv` with the file as the body → 202 and `Location`.
+    @Sendable func submit(request: Request) async throws -> Response {
+        let account = try await request.require(.screen)
+        let services = request.services
+        guard let body = request.body.data, body.readableBytes > 0 else {
+            throw Problem.invalid([.init(field: "body", message: "send the declaration file (CSV or JSON Lines)")])
+        }
+        guard body.readableBytes <= services.settings.maximumUploadBytes else { throw Abort(.payloadTooLarge) }
+        let input = Array(buffer: body)
+        if input.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            throw Problem.invalid([.init(field: "body", message: "the file holds no line")])
+        }
+        let name = (try? request.query.get(String.self, at: "name")).map { String($0.prefix(200)) }
+        let reference = services.reference
+        let job = ScreeningJob(
+            owner: account.name, source: name.flatMap { $0.isEmpty ? nil : $0 } ?? "api upload",
+            totalLines: estimatedLines(input), referenceVersion: reference.engine.referenceVersion, createdAt: Date())
+        try await services.jobs.create(job)
+        await services.record(
+            AuditEvent(
+                at: Date(), actor: account.name, action: .screening, target: String(job.source.prefix(200)),
+                detail: "job \(job.id.uuidString) (api): queued, \(input.count) bytes, about \(job.totalLines) lines",
+                address: request.clientAddress),
+            logger: request.logger)
+        await services.runner.submit(
+            job, input: input, reference: reference, services: services, logger: request.logger)
+        let response = try Self.json(job, status: .accepted)
+        response.headers.replaceOrAdd(
+            name: .location, value: "/api/v1/screening-jobs/\(job.id.uuidString.lowercased())")
+        return response
+    }
+
+    /// The caller's job, or 404 (also for another account's job).
+    static func ownJob(_ request: Request) async throws -> ScreeningJob {
+        let account = try await request.require(.screen)
+        guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)),
+            let job = try await request.services.jobs.job(id: id), job.owner == account.name
+        else {
+            throw Problem(
+                status: .notFound, detail: "You have no screening job with this id.", instance: request.url.path)
+        }
+        return job
+    }
+
+    /// `GET /api/v1/screening-jobs/{id}`
+    @Sendable func show(request: Request) async throws -> Response {
+        try Self.json(try await Self.ownJob(request))
+    }
+
+    /// `GET /api/v1/screening-jobs/{id}/results?format=jsonl&lane=red`: the results stored so far, in line order.
+    @Sendable func results(request: Request) async throws -> Response {
+        let account = try await request.require(.screen)
+        let job = try await Self.ownJob(request)
+        let formatText = (try? request.query.get(String.self, at: "format")) ?? "jsonl"
+        guard let format = ResultFormat(rawValue: formatText), format != .table else {
+            throw Problem.invalid([.init(field: "format", message: "jsonl or csv")])
+        }
+        let filter = ScreeningController.filter(request)
+        for key in ["lane", "regime", "flag"] {
+            if let value = try? request.query.get(String.self, at: key), !value.isEmpty {
+                let known =
+                    switch key {
+                    case "lane": filter.lane != nil
+                    case "regime": filter.regime != nil
+                    default: filter.flag != nil
+                    }
+                if !known { throw Problem.invalid([.init(field: key, message: "unknown value \"\(value)\"")]) }
+            }
+        }
+        await request.services.record(
+            AuditEvent(
+                at: Date(), actor: account.name, action: .resultsDownloaded, target: String(job.source.prefix(200)),
+                detail: "job \(job.id.uuidString) as \(format.rawValue) (api)", address: request.clientAddress),
+            logger: request.logger)
+        return ScreeningJobRunner.download(
+            job, format, filter: filter, store: request.services.jobs, logger: request.logger)
+    }
+}
