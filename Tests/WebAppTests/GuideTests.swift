@@ -8,7 +8,7 @@ import VaporTesting
 @Suite("The Guide")
 struct GuideTests {
     @Test(
-        "English, French and Spanish have a complete chapter for every agreement", arguments: [Language.en, .fr, .es])
+        "Every language has a complete chapter for every agreement", arguments: Language.allCases)
     func complete(language: Language) throws {
         let book = try #require(GuideBook.shared.chapters[language])
         for regime in Regime.allCases {
@@ -44,7 +44,12 @@ struct GuideTests {
             let arabic = try await web.send(.GET, "/guide/cites", headers: [("Accept-Language", "ar")])
             #expect(arabic.body.string.contains(#"dir="rtl""#))
             #expect(arabic.body.string.contains("علامات الإنذار"))  // headings in Arabic
-            #expect(arabic.body.string.contains(#"lang="en" dir="ltr""#))  // prose in English, marked as such
+            #expect(arabic.body.string.contains("اتفاقية"))  // and the prose
+            #expect(!arabic.body.string.contains(#"lang="en" dir="ltr""#), "no English fallback left")
+            let chinese = try await web.send(.GET, "/guide/montreal", headers: [("Accept-Language", "zh")])
+            #expect(chinese.body.string.contains("氢氟碳化物"))  // HFCs, in the chapter's prose
+            let russian = try await web.send(.GET, "/guide/basel", headers: [("Accept-Language", "ru")])
+            #expect(russian.body.string.contains("Базельск"))
             #expect(try await web.send(.GET, "/guide/ozone").status == .notFound)
         }
     }

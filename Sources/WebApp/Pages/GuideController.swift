@@ -22,8 +22,8 @@ struct GuideChapter: Codable, Sendable {
     }
 }
 
-/// The Guide in every language it is written in (English, French and Spanish so far; the others show English with
-/// a note until their translation arrives).
+/// The Guide in every language it is written in (all six UN languages; a chapter missing in a language is shown in
+/// English, with a note).
 struct GuideBook: Sendable {
     let chapters: [Language: [String: GuideChapter]]
 
