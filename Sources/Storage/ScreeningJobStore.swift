@@ -66,6 +66,12 @@ public struct ScreeningJobStore: Sendable {
             .sort(\.$createdAt, .descending).limit(limit).all().map(Self.job)
     }
 
+    /// How many of an account's jobs are queued or running.
+    public func unfinishedCount(owner: String) async throws -> Int {
+        try await ScreeningJobModel.query(on: storage.database).filter(\.$owner == owner)
+            .filter(\.$status ~~ [ScreeningJob.Status.queued.rawValue, ScreeningJob.Status.running.rawValue]).count()
+    }
+
     /// Marks a queued job as running.
     public func start(id: UUID, at now: Date = Date()) async throws {
         try await ScreeningJobModel.query(on: storage.database).filter(\.$id == id)

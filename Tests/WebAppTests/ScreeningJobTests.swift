@@ -225,4 +225,24 @@ struct ScreeningJobTests {
             #expect(try await get(other, location + "/results").status == .notFound)
         }
     }
+
+    @Test("An account with its quota of unfinished jobs is told to wait (429), on the page and in the API")
+    func quota() async throws {
+        try await WebHarness.run(settings: WebSettings(jobsPerAccount: 1)) { web in
+            let token = try await web.account("analyst1", role: .analyst)
+            let waiting = ScreeningJob(
+                owner: "analyst1", source: "big.csv", totalLines: 1, referenceVersion: "v", createdAt: Date())
+            try await web.services.jobs.create(waiting)
+            let browser = WebHarness.Browser(web)
+            try await browser.signIn("analyst1")
+            _ = try await browser.get("/screen")
+            let page = try await browser.post("/screen", form: [("text", "line_id,description\n1,R-22\n")])
+            #expect(page.status == .tooManyRequests)
+            let api = try await web.send(
+                .POST, "/api/v1/screening-jobs", headers: [("Authorization", "Bearer \(token)")],
+                body: "line_id,description\n1,R-22\n")
+            #expect(api.status == .tooManyRequests)
+            #expect(try await web.services.jobs.jobs(owner: "analyst1").count == 1)
+        }
+    }
 }

@@ -75,6 +75,14 @@ struct JobsAPIController: RouteCollection {
             throw Problem.invalid([.init(field: "body", message: "send the declaration file (CSV or JSON Lines)")])
         }
         guard body.readableBytes <= services.settings.maximumUploadBytes else { throw Abort(.payloadTooLarge) }
+        let unfinished = try await services.jobs.unfinishedCount(owner: account.name)
+        guard unfinished < services.settings.jobsPerAccount else {
+            throw Problem(
+                status: .tooManyRequests,
+                detail:
+                    "This account already has \(unfinished) screening jobs queued or running; send the next file when one ends.",
+                instance: request.url.path)
+        }
         let input = Array(buffer: body)
         if input.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             throw Problem.invalid([.init(field: "body", message: "the file holds no line")])

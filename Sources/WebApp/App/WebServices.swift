@@ -153,13 +153,15 @@ public struct WebSettings: Sendable {
     public var maximumUploadBytes: Int
     /// Background screening jobs run at once on this server.
     public var concurrentJobs: Int
+    /// Screening jobs one account may have queued or running at once (each holds its file in memory until done).
+    public var jobsPerAccount: Int
     /// How long finished screening jobs and their results are kept.
     public var jobRetention: TimeInterval
 
     public init(
         secureCookies: Bool = false, sessionLifetime: TimeInterval = 8 * 3600, maximumBodyBytes: Int = 16 << 20,
         maximumLinesPerRequest: Int = 10_000, maximumUploadBytes: Int = 256 << 20, concurrentJobs: Int = 2,
-        jobRetention: TimeInterval = 30 * 24 * 3600
+        jobsPerAccount: Int = 3, jobRetention: TimeInterval = 30 * 24 * 3600
     ) {
         self.secureCookies = secureCookies
         self.sessionLifetime = sessionLifetime
@@ -167,6 +169,7 @@ public struct WebSettings: Sendable {
         self.maximumLinesPerRequest = maximumLinesPerRequest
         self.maximumUploadBytes = maximumUploadBytes
         self.concurrentJobs = concurrentJobs
+        self.jobsPerAccount = jobsPerAccount
         self.jobRetention = jobRetention
     }
 }

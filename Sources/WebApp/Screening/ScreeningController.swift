@@ -73,6 +73,10 @@ struct ScreeningController: RouteCollection {
         if let body = request.body.data, body.readableBytes > services.settings.maximumUploadBytes {
             throw Abort(.payloadTooLarge)
         }
+        let unfinished = try await services.jobs.unfinishedCount(owner: account.name)
+        guard unfinished < services.settings.jobsPerAccount else {
+            throw Abort(.tooManyRequests, reason: request.t("jobs_too_many", ["count": request.number(unfinished)]))
+        }
         struct Form: Decodable {
             var text: String?
             var file: File?
