@@ -43,11 +43,6 @@ struct AccountsController: RouteCollection {
         var name: String
     }
 
-    static func guardAdmin(_ request: Request) async throws -> (Response?, UserAccount?) {
-        if let redirect = try await PageController.requireSignedIn(request, .manageAccounts) { return (redirect, nil) }
-        return (nil, try await request.require(.manageAccounts))
-    }
-
     static func roles(_ request: Request, selected: Role?) -> [RoleOption] {
         Role.allCases.map {
             RoleOption(value: $0.rawValue, name: request.t("role_" + $0.rawValue), selected: $0 == selected)
@@ -60,8 +55,7 @@ struct AccountsController: RouteCollection {
     }
 
     @Sendable func list(request: Request) async throws -> Response {
-        let (redirect, _) = try await Self.guardAdmin(request)
-        if let redirect { return redirect }
+        if let redirect = try await PageController.requireSignedIn(request, .manageAccounts) { return redirect }
         return try await listPage(request, message: nil, error: nil, name: "", status: .ok)
     }
 
@@ -81,8 +75,8 @@ struct AccountsController: RouteCollection {
     }
 
     @Sendable func create(request: Request) async throws -> Response {
-        let (redirect, admin) = try await Self.guardAdmin(request)
-        if let redirect { return redirect }
+        if let redirect = try await PageController.requireSignedIn(request, .manageAccounts) { return redirect }
+        let admin = try await request.require(.manageAccounts)
         struct Form: Decodable {
             var name: String
             var role: String
@@ -103,7 +97,7 @@ struct AccountsController: RouteCollection {
         }
         await request.services.record(
             AuditEvent(
-                at: Date(), actor: admin!.name, action: .userCreated, target: name, detail: "role \(role.rawValue)",
+                at: Date(), actor: admin.name, action: .userCreated, target: name, detail: "role \(role.rawValue)",
                 address: request.clientAddress),
             logger: request.logger)
         return request.redirect(to: Self.path(name), redirectType: .normal)
@@ -137,9 +131,9 @@ struct AccountsController: RouteCollection {
     }
 
     @Sendable func show(request: Request) async throws -> Response {
-        let (redirect, admin) = try await Self.guardAdmin(request)
-        if let redirect { return redirect }
-        return try await userPage(request, try await Self.account(request), admin: admin!)
+        if let redirect = try await PageController.requireSignedIn(request, .manageAccounts) { return redirect }
+        let admin = try await request.require(.manageAccounts)
+        return try await userPage(request, try await Self.account(request), admin: admin)
     }
 
     func userPage(
@@ -178,55 +172,55 @@ struct AccountsController: RouteCollection {
     }
 
     @Sendable func setRole(request: Request) async throws -> Response {
-        let (redirect, admin) = try await Self.guardAdmin(request)
-        if let redirect { return redirect }
+        if let redirect = try await PageController.requireSignedIn(request, .manageAccounts) { return redirect }
+        let admin = try await request.require(.manageAccounts)
         let account = try await Self.account(request)
         struct Form: Decodable { var role: String }
         guard let role = Role(rawValue: try request.content.decode(Form.self).role) else {
             throw Abort(.badRequest, reason: "unknown role")
         }
-        if account.id == admin!.id && role != .admin {
+        if account.id == admin.id && role != .admin {
             return try await userPage(
-                request, account, admin: admin!, error: request.t("users_not_self"), status: .conflict)
+                request, account, admin: admin, error: request.t("users_not_self"), status: .conflict)
         }
         let updated = try await request.services.accounts.updateUser(named: account.name, role: role)
-        await changed(request, admin: admin!, account, "role \(role.rawValue)")
-        return try await userPage(request, updated, admin: admin!, message: request.t("users_saved"))
+        await changed(request, admin: admin, account, "role \(role.rawValue)")
+        return try await userPage(request, updated, admin: admin, message: request.t("users_saved"))
     }
 
     @Sendable func setDisabled(request: Request) async throws -> Response {
-        let (redirect, admin) = try await Self.guardAdmin(request)
-        if let redirect { return redirect }
+        if let redirect = try await PageController.requireSignedIn(request, .manageAccounts) { return redirect }
+        let admin = try await request.require(.manageAccounts)
         let account = try await Self.account(request)
         struct Form: Decodable { var disabled: String }
         let disabled = try request.content.decode(Form.self).disabled == "true"
-        if account.id == admin!.id && disabled {
+        if account.id == admin.id && disabled {
             return try await userPage(
-                request, account, admin: admin!, error: request.t("users_not_self"), status: .conflict)
+                request, account, admin: admin, error: request.t("users_not_self"), status: .conflict)
         }
         let updated = try await request.services.accounts.updateUser(named: account.name, disabled: disabled)
-        await changed(request, admin: admin!, account, disabled ? "disabled" : "enabled")
-        return try await userPage(request, updated, admin: admin!, message: request.t("users_saved"))
+        await changed(request, admin: admin, account, disabled ? "disabled" : "enabled")
+        return try await userPage(request, updated, admin: admin, message: request.t("users_saved"))
     }
 
     @Sendable func setPassword(request: Request) async throws -> Response {
-        let (redirect, admin) = try await Self.guardAdmin(request)
-        if let redirect { return redirect }
+        if let redirect = try await PageController.requireSignedIn(request, .manageAccounts) { return redirect }
+        let admin = try await request.require(.manageAccounts)
         let account = try await Self.account(request)
         struct Form: Decodable { var password: String }
         let password = try request.content.decode(Form.self).password
         if let problem = Secrets.passwordProblem(password) {
-            return try await userPage(request, account, admin: admin!, error: problem, status: .unprocessableEntity)
+            return try await userPage(request, account, admin: admin, error: problem, status: .unprocessableEntity)
         }
         let hash = try await request.application.threadPool.runIfActive { try Secrets.hashPassword(password) }
         let updated = try await request.services.accounts.updateUser(named: account.name, passwordHash: hash)
-        await changed(request, admin: admin!, account, "new password")
-        return try await userPage(request, updated, admin: admin!, message: request.t("users_saved"))
+        await changed(request, admin: admin, account, "new password")
+        return try await userPage(request, updated, admin: admin, message: request.t("users_saved"))
     }
 
     @Sendable func createToken(request: Request) async throws -> Response {
-        let (redirect, admin) = try await Self.guardAdmin(request)
-        if let redirect { return redirect }
+        if let redirect = try await PageController.requireSignedIn(request, .manageAccounts) { return redirect }
+        let admin = try await request.require(.manageAccounts)
         let account = try await Self.account(request)
         struct Form: Decodable { var label: String? }
         let label = String(
@@ -235,21 +229,21 @@ struct AccountsController: RouteCollection {
         let info = try await request.services.accounts.createToken(
             owner: account.name, label: label.isEmpty ? "api" : label, prefix: Secrets.displayPrefix(token),
             tokenHash: Secrets.digest(token))
-        await changed(request, admin: admin!, account, "token \(info.prefix) (\(info.label))", action: .tokenCreated)
-        let response = try await userPage(request, account, admin: admin!, newToken: token)
+        await changed(request, admin: admin, account, "token \(info.prefix) (\(info.label))", action: .tokenCreated)
+        let response = try await userPage(request, account, admin: admin, newToken: token)
         response.headers.cacheControl = .init(noStore: true)
         return response
     }
 
     @Sendable func revokeToken(request: Request) async throws -> Response {
-        let (redirect, admin) = try await Self.guardAdmin(request)
-        if let redirect { return redirect }
+        if let redirect = try await PageController.requireSignedIn(request, .manageAccounts) { return redirect }
+        let admin = try await request.require(.manageAccounts)
         let account = try await Self.account(request)
         guard let id = request.parameters.get("token").flatMap(UUID.init(uuidString:)),
             let token = try await request.services.accounts.tokens(owner: account.name).first(where: { $0.id == id })
         else { throw Abort(.notFound) }
         let revoked = try await request.services.accounts.revokeToken(token.id.uuidString)
-        await changed(request, admin: admin!, account, "token \(revoked.prefix)", action: .tokenRevoked)
-        return try await userPage(request, account, admin: admin!, message: request.t("users_saved"))
+        await changed(request, admin: admin, account, "token \(revoked.prefix)", action: .tokenRevoked)
+        return try await userPage(request, account, admin: admin, message: request.t("users_saved"))
     }
 }
