@@ -58,13 +58,10 @@ struct JobsAPIController: RouteCollection {
     }
 
     static func json(_ job: ScreeningJob, status: HTTPStatus = .ok) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        var headers = HTTPHeaders()
-        headers.contentType = .json
-        headers.cacheControl = .init(noStore: true)
-        return Response(status: status, headers: headers, body: .init(data: try encoder.encode(JobJSON(job))))
+        let response = try APIController.json(JobJSON(job))
+        response.status = status
+        response.headers.cacheControl = .init(noStore: true)
+        return response
     }
 
     /// `POST /api/v1/screening-jobs?name=manifest.csv` with the file as the body → 202 and `Location`.
@@ -75,32 +72,21 @@ struct JobsAPIController: RouteCollection {
             throw Problem.invalid([.init(field: "body", message: "send the declaration file (CSV or JSON Lines)")])
         }
         guard body.readableBytes <= services.settings.maximumUploadBytes else { throw Abort(.payloadTooLarge) }
-        let unfinished = try await services.jobs.unfinishedCount(owner: account.name)
-        guard unfinished < services.settings.jobsPerAccount else {
+        let name = (try? request.query.get(String.self, at: "name")).map { String($0.prefix(200)) }
+        let job: ScreeningJob
+        do {
+            job = try await services.startScreeningJob(
+                owner: account.name, source: name.flatMap { $0.isEmpty ? nil : $0 } ?? "api upload",
+                input: Array(buffer: body), channel: "api", address: request.clientAddress, logger: request.logger)
+        } catch JobRefusal.blank {
+            throw Problem.invalid([.init(field: "body", message: "the file holds no line")])
+        } catch JobRefusal.tooMany(let unfinished) {
             throw Problem(
                 status: .tooManyRequests,
                 detail:
                     "This account already has \(unfinished) screening jobs queued or running; send the next file when one ends.",
                 instance: request.url.path)
         }
-        let input = Array(buffer: body)
-        if input.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
-            throw Problem.invalid([.init(field: "body", message: "the file holds no line")])
-        }
-        let name = (try? request.query.get(String.self, at: "name")).map { String($0.prefix(200)) }
-        let reference = services.reference
-        let job = ScreeningJob(
-            owner: account.name, source: name.flatMap { $0.isEmpty ? nil : $0 } ?? "api upload",
-            totalLines: estimatedLines(input), referenceVersion: reference.engine.referenceVersion, createdAt: Date())
-        try await services.jobs.create(job)
-        await services.record(
-            AuditEvent(
-                at: Date(), actor: account.name, action: .screening, target: String(job.source.prefix(200)),
-                detail: "job \(job.id.uuidString) (api): queued, \(input.count) bytes, about \(job.totalLines) lines",
-                address: request.clientAddress),
-            logger: request.logger)
-        await services.runner.submit(
-            job, input: input, reference: reference, services: services, logger: request.logger)
         let response = try Self.json(job, status: .accepted)
         response.headers.replaceOrAdd(
             name: .location, value: "/api/v1/screening-jobs/\(job.id.uuidString.lowercased())")
@@ -109,10 +95,7 @@ struct JobsAPIController: RouteCollection {
 
     /// The caller's job, or 404 (also for another account's job).
     static func ownJob(_ request: Request) async throws -> ScreeningJob {
-        let account = try await request.require(.screen)
-        guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)),
-            let job = try await request.services.jobs.job(id: id), job.owner == account.name
-        else {
+        guard let job = try await request.ownScreeningJob("id") else {
             throw Problem(
                 status: .notFound, detail: "You have no screening job with this id.", instance: request.url.path)
         }
@@ -126,30 +109,15 @@ struct JobsAPIController: RouteCollection {
 
     /// `GET /api/v1/screening-jobs/{id}/results?format=jsonl&lane=red`: the results stored so far, in line order.
     @Sendable func results(request: Request) async throws -> Response {
-        let account = try await request.require(.screen)
         let job = try await Self.ownJob(request)
         let formatText = (try? request.query.get(String.self, at: "format")) ?? "jsonl"
         guard let format = ResultFormat(rawValue: formatText), format != .table else {
             throw Problem.invalid([.init(field: "format", message: "jsonl or csv")])
         }
-        let filter = ScreeningController.filter(request)
-        for key in ["lane", "regime", "flag"] {
-            if let value = try? request.query.get(String.self, at: key), !value.isEmpty {
-                let known =
-                    switch key {
-                    case "lane": filter.lane != nil
-                    case "regime": filter.regime != nil
-                    default: filter.flag != nil
-                    }
-                if !known { throw Problem.invalid([.init(field: key, message: "unknown value \"\(value)\"")]) }
-            }
+        let (filter, unknown) = request.screeningJobFilter
+        guard unknown.isEmpty else {
+            throw Problem.invalid(unknown.map { .init(field: $0.key, message: "unknown value \"\($0.value)\"") })
         }
-        await request.services.record(
-            AuditEvent(
-                at: Date(), actor: account.name, action: .resultsDownloaded, target: String(job.source.prefix(200)),
-                detail: "job \(job.id.uuidString) as \(format.rawValue) (api)", address: request.clientAddress),
-            logger: request.logger)
-        return ScreeningJobRunner.download(
-            job, format, filter: filter, store: request.services.jobs, logger: request.logger)
+        return await request.downloadResults(of: job, format, filter: filter, channel: "api")
     }
 }

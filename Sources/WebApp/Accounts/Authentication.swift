@@ -94,7 +94,7 @@ struct BearerTokenMiddleware: AsyncMiddleware {
 /// exempt: they authenticate with a bearer token, which a browser never sends on its own.
 struct CSRFMiddleware: AsyncMiddleware {
     static let field = "_csrf"
-    /// A route's `userInfo` key for its body limit in bytes, when it is not the default (see `Route.bodyLimit`).
+    /// A route's `userInfo` key for its body limit in bytes, when it is not the default (set by `RoutesBuilder.upload`).
     static let bodyLimitKey: AnySendableHashable = "greencustoms.bodyLimit"
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {

@@ -73,10 +73,6 @@ struct ScreeningController: RouteCollection {
         if let body = request.body.data, body.readableBytes > services.settings.maximumUploadBytes {
             throw Abort(.payloadTooLarge)
         }
-        let unfinished = try await services.jobs.unfinishedCount(owner: account.name)
-        guard unfinished < services.settings.jobsPerAccount else {
-            throw Abort(.tooManyRequests, reason: request.t("jobs_too_many", ["count": request.number(unfinished)]))
-        }
         struct Form: Decodable {
             var text: String?
             var file: File?
@@ -91,22 +87,16 @@ struct ScreeningController: RouteCollection {
             input = Array((form.text ?? "").utf8)
             source = "pasted lines"
         }
-        if input.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+        let job: ScreeningJob
+        do {
+            job = try await services.startScreeningJob(
+                owner: account.name, source: source, input: input, address: request.clientAddress,
+                logger: request.logger)
+        } catch JobRefusal.blank {
             throw Abort(.unprocessableEntity, reason: request.t("screen_empty"))
+        } catch JobRefusal.tooMany(let unfinished) {
+            throw Abort(.tooManyRequests, reason: request.t("jobs_too_many", ["count": request.number(unfinished)]))
         }
-        let reference = services.reference
-        let job = ScreeningJob(
-            owner: account.name, source: source, totalLines: estimatedLines(input),
-            referenceVersion: reference.engine.referenceVersion, createdAt: Date())
-        try await services.jobs.create(job)
-        await services.record(
-            AuditEvent(
-                at: Date(), actor: account.name, action: .screening, target: String(source.prefix(200)),
-                detail: "job \(job.id.uuidString): queued, \(input.count) bytes, about \(job.totalLines) lines",
-                address: request.clientAddress),
-            logger: request.logger)
-        await services.runner.submit(
-            job, input: input, reference: reference, services: services, logger: request.logger)
         return request.redirect(to: "/screen/jobs/\(job.id.uuidString.lowercased())", redirectType: .normal)
     }
 
@@ -114,36 +104,8 @@ struct ScreeningController: RouteCollection {
 
     /// The job, if the caller may see it (its owner); 404 otherwise, saying nothing of whether it exists.
     static func ownJob(_ request: Request) async throws -> ScreeningJob {
-        let account = try await request.require(.screen)
-        guard let id = request.parameters.get("job").flatMap(UUID.init(uuidString:)),
-            let job = try await request.services.jobs.job(id: id), job.owner == account.name
-        else { throw Abort(.notFound) }
+        guard let job = try await request.ownScreeningJob("job") else { throw Abort(.notFound) }
         return job
-    }
-
-    /// The filter in the query (`lane`, `regime`, `flag`, `line`); unknown values are ignored.
-    static func filter(_ request: Request) -> ScreeningJobFilter {
-        func value(_ key: String) -> String? {
-            guard let v = try? request.query.get(String.self, at: key), !v.isEmpty else { return nil }
-            return v
-        }
-        return ScreeningJobFilter(
-            lane: value("lane").flatMap(Lane.init(rawValue:))?.rawValue,
-            regime: value("regime").flatMap(Regime.init(rawValue:)),
-            flag: value("flag").flatMap(Flag.Code.init(rawValue:))?.rawValue,
-            lineID: value("line").map { String($0.prefix(100)) })
-    }
-
-    /// The filter as a query string (without `?`), for links that keep it.
-    static func query(_ filter: ScreeningJobFilter) -> String {
-        var items: [URLQueryItem] = []
-        if let lane = filter.lane { items.append(URLQueryItem(name: "lane", value: lane)) }
-        if let regime = filter.regime { items.append(URLQueryItem(name: "regime", value: regime.rawValue)) }
-        if let flag = filter.flag { items.append(URLQueryItem(name: "flag", value: flag)) }
-        if let line = filter.lineID { items.append(URLQueryItem(name: "line", value: line)) }
-        var components = URLComponents()
-        components.queryItems = items
-        return components.percentEncodedQuery ?? ""
     }
 
     struct Option: Encodable {
@@ -187,7 +149,7 @@ struct ScreeningController: RouteCollection {
         if let redirect = try await PageController.requireSignedIn(request, .screen) { return redirect }
         let job = try await Self.ownJob(request)
         let store = request.services.jobs
-        let filter = Self.filter(request)
+        let filter = request.screeningJobFilter.filter
         let page = min(max(1, (try? request.query.get(Int.self, at: "page")) ?? 1), 100_000)
         let total = filter.isEmpty ? job.lines : try await store.count(id: job.id, filter: filter)
         let lines = try await store.lines(
@@ -196,7 +158,7 @@ struct ScreeningController: RouteCollection {
         // counts only certain and likely findings).
         let summary = job.summaryJSON.flatMap { try? JSONDecoder().decode(SummaryJSON.self, from: Data($0.utf8)) }
         let laneCounts = [Lane.green: job.green, .yellow: job.yellow, .red: job.red]
-        let filterQuery = Self.query(filter)
+        let filterQuery = filter.queryString
         func pageLink(_ n: Int) -> String {
             "/screen/jobs/\(job.id.uuidString.lowercased())?" + (filterQuery.isEmpty ? "" : filterQuery + "&")
                 + "page=\(n)"
@@ -312,18 +274,8 @@ struct ScreeningController: RouteCollection {
     /// `greencustoms screen` writes, read from the database in runs of 5,000 lines while they are sent.
     func download(_ request: Request, _ format: ResultFormat) async throws -> Response {
         if let redirect = try await PageController.requireSignedIn(request, .screen) { return redirect }
-        let account = try await request.require(.screen)
         let job = try await Self.ownJob(request)
-        let filter = Self.filter(request)
-        let store = request.services.jobs
-        await request.services.record(
-            AuditEvent(
-                at: Date(), actor: account.name, action: .resultsDownloaded, target: String(job.source.prefix(200)),
-                detail: "job \(job.id.uuidString) as \(format.rawValue)"
-                    + (filter.isEmpty ? "" : ", filtered: \(Self.query(filter))"),
-                address: request.clientAddress),
-            logger: request.logger)
-        return ScreeningJobRunner.download(job, format, filter: filter, store: store, logger: request.logger)
+        return await request.downloadResults(of: job, format, filter: request.screeningJobFilter.filter)
     }
 
     /// `POST /screen/jobs/{id}/delete`: deletes the job and its results (a running job is deleted when it ends).
