@@ -26,6 +26,19 @@ public enum DeclarationField: Int, CaseIterable, Sendable {
         }
     }
 
+    /// `init(columnName:)` for a name given as UTF-8 bytes (a JSON Lines key, met on every line): the exact names are
+    /// compared byte for byte first, without building a string.
+    public init?(utf8Name bytes: some Collection<UInt8>) {
+        let count = bytes.count
+        for (field, name) in Self.utf8Names where name.count == count && name.elementsEqual(bytes) {
+            self = field
+            return
+        }
+        self.init(columnName: String(decoding: bytes, as: UTF8.self))
+    }
+
+    private static let utf8Names: [(DeclarationField, [UInt8])] = allCases.map { ($0, Array($0.name.utf8)) }
+
     /// Looks a column up by its name in a file, ignoring case and surrounding spaces.
     public init?(columnName: some StringProtocol) {
         let key = String(columnName).trimmingCharacters(in: .whitespaces).lowercased()

@@ -45,18 +45,17 @@ struct JSONLineParser {
                     skipSpace()
                     let keyStart = out.count
                     try string(keep: true)
-                    let key = String(decoding: out[keyStart...], as: UTF8.self)
+                    let field = DeclarationField(utf8Name: out[keyStart...])
+                    if let field, ranges[field.rawValue] != 0..<0 {
+                        throw Failure(text: "repeats the key \"\(String(decoding: out[keyStart...], as: UTF8.self))\"")
+                    }
                     out.removeSubrange(keyStart...)
-                    let field = DeclarationField(columnName: key)
                     skipSpace()
                     try expect(UInt8(ascii: ":"), "':' after a key")
                     skipSpace()
                     let valueStart = out.count
                     try value(keep: field != nil, joinArrays: field == .permitRefs)
-                    if let field {
-                        if ranges[field.rawValue] != 0..<0 { throw Failure(text: "repeats the key \"\(key)\"") }
-                        ranges[field.rawValue] = Int32(valueStart)..<Int32(out.count)
-                    }
+                    if let field { ranges[field.rawValue] = Int32(valueStart)..<Int32(out.count) }
                     skipSpace()
                     if peek() == UInt8(ascii: ",") {
                         i += 1

@@ -111,14 +111,16 @@ extension LineScreening {
             existing = kept
             byKey[c.key] = existing
         }
-        return order.map { byKey[$0]! }.sorted { a, b in
-            if a.certainty != b.certainty { return a.certainty > b.certainty }
-            let ra = regime(a)
-            let rb = regime(b)
-            if ra != rb { return ra < rb }
-            if a.via != b.via { return a.via < b.via }
-            return id(a) < id(b)
-        }
+        // Each candidate's sort key is worked out once, not at every comparison (`id` builds a string).
+        let merged = order.map { byKey[$0]! }
+        let keys = merged.map { (certainty: $0.certainty, regime: regime($0), via: $0.via, id: id($0)) }
+        return merged.indices.sorted { a, b in
+            let (ka, kb) = (keys[a], keys[b])
+            if ka.certainty != kb.certainty { return ka.certainty > kb.certainty }
+            if ka.regime != kb.regime { return ka.regime < kb.regime }
+            if ka.via != kb.via { return ka.via < kb.via }
+            return ka.id < kb.id
+        }.map { merged[$0] }
     }
 
     static func strength(_ c: Candidate) -> (Int, Int, Int) {
@@ -144,9 +146,18 @@ extension LineScreening {
     func evidence(_ c: Candidate) -> String { String(decoding: record.bytes[c.start..<c.end], as: UTF8.self) }
 
     func explanation(_ c: Candidate) -> String? {
+        if c.via >= 0 { return componentExplanation(c) }
         guard c.link >= 0 else { return c.explanation }
         let texts = engine.linkTexts[Int(c.link)]
         return c.key < 0 ? texts.withNote : texts.explanation
+    }
+
+    /// "component of R-410A (50 % by mass)", for a candidate found through a blend (`addComponents`).
+    func componentExplanation(_ c: Candidate) -> String? {
+        let items = engine.reference.items
+        let id = items[Int(c.key)].id
+        guard let component = items[Int(c.via)].composition.first(where: { $0.itemID == id }) else { return nil }
+        return "component of \(items[Int(c.via)].names.preferred) (\(formatNumber(component.massPercent)) % by mass)"
     }
 
     func finding(_ c: Candidate) -> Finding {

@@ -598,7 +598,6 @@ struct LineScreening {
             // Field by field, not `let item = …`: copying a whole item retains every one of its fields.
             let composition = engine.reference.items[Int(c.key)].composition
             if composition.isEmpty { continue }
-            let blend = engine.reference.items[Int(c.key)].names.preferred
             for component in composition {
                 guard let id = component.itemID, let i = engine.tables.positions[id], facts[Int(i)].controlled else {
                     continue
@@ -607,8 +606,8 @@ struct LineScreening {
                 derived.key = i
                 derived.via = c.key
                 derived.corroboratedBy = []
-                derived.explanation =
-                    "component of \(blend) (\(formatNumber(component.massPercent)) % by mass)"
+                // Written by `explanation(_:)` for the components that become findings (most are merged away).
+                derived.explanation = nil
                 candidates.append(derived)
             }
         }

@@ -57,7 +57,7 @@ struct APIController: RouteCollection {
                 case referenceVersion = "reference_version"
             }
         }
-        var response = try Self.json(
+        let response = try Self.json(
             Page(
                 items: slice.map { LookupJSON.item($0, in: state.set) }, page: page, perPage: perPage,
                 total: chosen.count, referenceVersion: state.set.version))
@@ -68,7 +68,6 @@ struct APIController: RouteCollection {
         if page > 1 { links.append("<\(base)\(page - 1)>; rel=\"prev\"") }
         if !links.isEmpty { response.headers.replaceOrAdd(name: .link, value: links.joined(separator: ", ")) }
         response.headers.replaceOrAdd(name: "X-Total-Count", value: String(chosen.count))
-        _ = response
         return response
     }
 
@@ -103,41 +102,55 @@ struct APIController: RouteCollection {
 
     /// `POST /api/v1/screenings` with `{"lines": [{declaration fields}…]}` → `{"results": […]}`, each result the
     /// same object as a line of `greencustoms screen --format jsonl`.
-    @Sendable func screen(request: Request) async throws -> Response {
-        let account = try await request.require(.screen)
+    ///
+    /// A small request (a few lines) is screened at once on its event loop: it takes microseconds, and an async
+    /// handler would add two thread hops to each request. A bigger one goes to the thread pool, so that it does not
+    /// hold up the other connections of its event loop.
+    @Sendable func screen(request: Request) throws -> EventLoopFuture<Response> {
+        let account = try request.require(.screen)
         let settings = request.services.settings
         guard let body = request.body.data, body.readableBytes > 0 else {
             throw Problem.invalid([.init(field: "body", message: #"send {"lines": [ … ]}"#)])
         }
         // Also checked while the body streams in; this holds for bodies that arrive whole.
         guard body.readableBytes <= settings.maximumBodyBytes else { throw Abort(.payloadTooLarge) }
-        let lines = try ScreeningRequest.lines(from: Data(buffer: body), maximum: settings.maximumLinesPerRequest)
-        let engine = request.services.reference.engine
+        let respond: @Sendable () throws -> Response = { try Self.screen(body, account: account, request: request) }
+        guard body.readableBytes > Self.inlineScreeningBytes else {
+            return request.eventLoop.makeCompletedFuture(Result(catching: respond))
+        }
+        return request.application.threadPool.runIfActive(eventLoop: request.eventLoop, respond)
+    }
+
+    /// The largest screening request screened on the event loop (about 30 lines).
+    static let inlineScreeningBytes = 8 << 10
+
+    static func screen(_ body: ByteBuffer, account: UserAccount, request: Request) throws -> Response {
+        let services = request.services
+        let lines = try ScreeningRequest.lines(
+            from: Data(buffer: body), maximum: services.settings.maximumLinesPerRequest)
+        let engine = services.reference.engine
         let outcome = ScreeningRequest.run(lines, engine: engine)
         if !outcome.errors.isEmpty {
             throw Problem.invalid(
                 outcome.errors.map { .init(field: "lines[\($0.lineNumber - 1)]", message: $0.message) },
                 detail: "\(outcome.errors.count) of \(lines.count) lines cannot be screened; nothing was screened.")
         }
-        await request.services.record(
-            AuditEvent(
-                at: Date(), actor: account.name, action: .screening, target: "api",
-                detail: "\(lines.count) lines; lanes \(outcome.summary.laneText)", address: request.clientAddress),
-            logger: request.logger)
-        var out = Array(#"{"results":["#.utf8)
-        out.reserveCapacity(outcome.jsonLines.count + 64)
-        var first = true
-        for line in outcome.jsonLines.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            out += line
-        }
-        out += Array(#"],"reference_version":"#.utf8)
-        out += Array((try JSONEncoder().encode(engine.referenceVersion)))
-        out += Array("}".utf8)
+        services.recorder.countScreening(
+            actor: account.name, address: request.clientAddress, summary: outcome.summary)
+        // The JSON Lines, one object per line, become the elements of the array.
+        var results = outcome.jsonLines
+        if results.last == UInt8(ascii: "\n") { results.removeLast() }
+        for i in results.indices where results[i] == UInt8(ascii: "\n") { results[i] = UInt8(ascii: ",") }
+        var out: [UInt8] = []
+        out.reserveCapacity(results.count + 96)
+        out += #"{"results":["#.utf8
+        out += results
+        out += #"],"reference_version":"#.utf8
+        ScreeningRequest.appendString(engine.referenceVersion, to: &out)
+        out.append(UInt8(ascii: "}"))
         var headers = HTTPHeaders()
         headers.contentType = .json
-        return Response(status: .ok, headers: headers, body: .init(data: Data(out)))
+        return Response(status: .ok, headers: headers, body: .init(buffer: ByteBuffer(bytes: out)))
     }
 
     static func integer(_ request: Request, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
@@ -248,21 +261,22 @@ enum ScreeningRequest {
         var errors: [DeclarationError] = []
         var summary = ScreeningSummary()
         var reader = DeclarationReader(source: MemorySource(input), format: .jsonl)
-        var scratch = ScreeningEngine.Scratch(remembering: false)
-        do {
-            while true {
-                let batch = try reader.next(maximum: 1024)
-                if batch.isEmpty { break }
-                errors += batch.errors
-                for record in batch.records {
-                    let result = engine.screen(record, scratch: &scratch)
-                    summary.lines += 1
-                    summary.lanes[result.lane, default: 0] += 1
-                    ResultFormat.jsonl.write(result, into: &output)
+        engine.withSpareScratch { scratch in
+            do throws(InputError) {
+                while true {
+                    let batch = try reader.next(maximum: 1024)
+                    if batch.isEmpty { break }
+                    errors += batch.errors
+                    for record in batch.records {
+                        let result = engine.screen(record, scratch: &scratch)
+                        summary.lines += 1
+                        summary.lanes[result.lane, default: 0] += 1
+                        ResultFormat.jsonl.write(result, into: &output)
+                    }
                 }
+            } catch {
+                errors.append(DeclarationError(lineNumber: 1, message: error.description))
             }
-        } catch {
-            errors.append(DeclarationError(lineNumber: 1, message: error.description))
         }
         return Outcome(jsonLines: output, errors: errors, summary: summary)
     }

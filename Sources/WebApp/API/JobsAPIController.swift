@@ -66,7 +66,7 @@ struct JobsAPIController: RouteCollection {
 
     /// `POST /api/v1/screening-jobs?name=manifest.csv` with the file as the body → 202 and `Location`.
     @Sendable func submit(request: Request) async throws -> Response {
-        let account = try await request.require(.screen)
+        let account = try request.require(.screen)
         let services = request.services
         guard let body = request.body.data, body.readableBytes > 0 else {
             throw Problem.invalid([.init(field: "body", message: "send the declaration file (CSV or JSON Lines)")])

@@ -55,7 +55,7 @@ struct AccountsController: RouteCollection {
     }
 
     @Sendable func list(request: Request) async throws -> Response {
-        if let redirect = try await PageController.requireSignedIn(request, .manageAccounts) { return redirect }
+        if let redirect = try PageController.requireSignedIn(request, .manageAccounts) { return redirect }
         return try await listPage(request, message: nil, error: nil, name: "", status: .ok)
     }
 
@@ -75,8 +75,8 @@ struct AccountsController: RouteCollection {
     }
 
     @Sendable func create(request: Request) async throws -> Response {
-        if let redirect = try await PageController.requireSignedIn(request, .manageAccounts) { return redirect }
-        let admin = try await request.require(.manageAccounts)
+        if let redirect = try PageController.requireSignedIn(request, .manageAccounts) { return redirect }
+        let admin = try request.require(.manageAccounts)
         struct Form: Decodable {
             var name: String
             var role: String
@@ -95,7 +95,7 @@ struct AccountsController: RouteCollection {
             return try await listPage(
                 request, message: nil, error: error.description, name: name, status: .unprocessableEntity)
         }
-        await request.services.record(
+        request.services.record(
             AuditEvent(
                 at: Date(), actor: admin.name, action: .userCreated, target: name, detail: "role \(role.rawValue)",
                 address: request.clientAddress),
@@ -131,8 +131,8 @@ struct AccountsController: RouteCollection {
     }
 
     @Sendable func show(request: Request) async throws -> Response {
-        if let redirect = try await PageController.requireSignedIn(request, .manageAccounts) { return redirect }
-        let admin = try await request.require(.manageAccounts)
+        if let redirect = try PageController.requireSignedIn(request, .manageAccounts) { return redirect }
+        let admin = try request.require(.manageAccounts)
         return try await userPage(request, try await Self.account(request), admin: admin)
     }
 
@@ -164,7 +164,7 @@ struct AccountsController: RouteCollection {
         action: AuditEvent.Action = .userChanged
     ) async {
         request.services.forgetTokens()
-        await request.services.record(
+        request.services.record(
             AuditEvent(
                 at: Date(), actor: admin.name, action: action, target: account.name, detail: detail,
                 address: request.clientAddress),
@@ -172,8 +172,8 @@ struct AccountsController: RouteCollection {
     }
 
     @Sendable func setRole(request: Request) async throws -> Response {
-        if let redirect = try await PageController.requireSignedIn(request, .manageAccounts) { return redirect }
-        let admin = try await request.require(.manageAccounts)
+        if let redirect = try PageController.requireSignedIn(request, .manageAccounts) { return redirect }
+        let admin = try request.require(.manageAccounts)
         let account = try await Self.account(request)
         struct Form: Decodable { var role: String }
         guard let role = Role(rawValue: try request.content.decode(Form.self).role) else {
@@ -189,8 +189,8 @@ struct AccountsController: RouteCollection {
     }
 
     @Sendable func setDisabled(request: Request) async throws -> Response {
-        if let redirect = try await PageController.requireSignedIn(request, .manageAccounts) { return redirect }
-        let admin = try await request.require(.manageAccounts)
+        if let redirect = try PageController.requireSignedIn(request, .manageAccounts) { return redirect }
+        let admin = try request.require(.manageAccounts)
         let account = try await Self.account(request)
         struct Form: Decodable { var disabled: String }
         let disabled = try request.content.decode(Form.self).disabled == "true"
@@ -204,8 +204,8 @@ struct AccountsController: RouteCollection {
     }
 
     @Sendable func setPassword(request: Request) async throws -> Response {
-        if let redirect = try await PageController.requireSignedIn(request, .manageAccounts) { return redirect }
-        let admin = try await request.require(.manageAccounts)
+        if let redirect = try PageController.requireSignedIn(request, .manageAccounts) { return redirect }
+        let admin = try request.require(.manageAccounts)
         let account = try await Self.account(request)
         struct Form: Decodable { var password: String }
         let password = try request.content.decode(Form.self).password
@@ -219,8 +219,8 @@ struct AccountsController: RouteCollection {
     }
 
     @Sendable func createToken(request: Request) async throws -> Response {
-        if let redirect = try await PageController.requireSignedIn(request, .manageAccounts) { return redirect }
-        let admin = try await request.require(.manageAccounts)
+        if let redirect = try PageController.requireSignedIn(request, .manageAccounts) { return redirect }
+        let admin = try request.require(.manageAccounts)
         let account = try await Self.account(request)
         struct Form: Decodable { var label: String? }
         let label = String(
@@ -236,8 +236,8 @@ struct AccountsController: RouteCollection {
     }
 
     @Sendable func revokeToken(request: Request) async throws -> Response {
-        if let redirect = try await PageController.requireSignedIn(request, .manageAccounts) { return redirect }
-        let admin = try await request.require(.manageAccounts)
+        if let redirect = try PageController.requireSignedIn(request, .manageAccounts) { return redirect }
+        let admin = try request.require(.manageAccounts)
         let account = try await Self.account(request)
         guard let id = request.parameters.get("token").flatMap(UUID.init(uuidString:)),
             let token = try await request.services.accounts.tokens(owner: account.name).first(where: { $0.id == id })

@@ -27,10 +27,10 @@ extension Request {
     var actorName: String { caller?.account.name ?? "-" }
 
     /// The caller's account, or 401 (not signed in) / 403 (signed in without `permission`).
-    func require(_ permission: Permission) async throws -> UserAccount {
+    func require(_ permission: Permission) throws -> UserAccount {
         guard let caller else { throw Abort(.unauthorized, reason: t("error_sign_in")) }
         guard caller.account.role.may(permission) else {
-            await services.record(
+            services.record(
                 AuditEvent(
                     at: Date(), actor: caller.account.name, action: .accessDenied, target: url.path,
                     detail: "role \(caller.account.role.rawValue) lacks \(permission.rawValue)", address: clientAddress),
@@ -57,65 +57,86 @@ extension Application {
 
 /// Loads the signed-in account of a browser session (session key `user`). A disabled or deleted account ends the
 /// session.
-struct SessionUserMiddleware: AsyncMiddleware {
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        // `request.session` would start a session; only a request that came with one is looked at.
-        if request.hasSession, let id = request.session.data["user"].flatMap(UUID.init(uuidString:)) {
-            if let account = try await request.services.accounts.user(id: id), !account.disabled {
-                request.caller = Caller(account: account, via: .session)
-            } else {
-                request.session.destroy()
-            }
+struct SessionUserMiddleware: Middleware {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        // `request.session` would start a session; only a request that came with one is looked at. Anonymous reading
+        // stays on the event loop.
+        guard request.hasSession, let id = request.session.data["user"].flatMap(UUID.init(uuidString:)) else {
+            return next.respond(to: request)
         }
-        return try await next.respond(to: request)
+        let accounts = request.services.accounts
+        return request.eventLoop.makeFutureWithTask { try await accounts.user(id: id) }
+            .flatMap { account in
+                if let account, !account.disabled {
+                    request.caller = Caller(account: account, via: .session)
+                } else {
+                    request.session.destroy()
+                }
+                return next.respond(to: request)
+            }
     }
 }
 
 /// Reads `Authorization: Bearer …`. A token that is unknown, revoked or of a disabled account is refused with 401
-/// (the API never falls back to anonymous when a token was sent).
-struct BearerTokenMiddleware: AsyncMiddleware {
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        if let bearer = request.headers.bearerAuthorization {
-            guard bearer.token.hasPrefix(Secrets.tokenPrefix),
-                let account = try await request.services.tokenOwner(digest: Secrets.digest(bearer.token))
-            else {
-                throw Abort(
-                    .unauthorized, headers: ["WWW-Authenticate": #"Bearer error="invalid_token""#],
-                    reason: "The API token is unknown or revoked.")
-            }
-            request.caller = Caller(account: account, via: .token)
+/// (the API never falls back to anonymous when a token was sent). A token checked in the last few seconds is known
+/// without leaving the event loop; only a check against the database runs as a task.
+struct BearerTokenMiddleware: Middleware {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        guard let bearer = request.headers.bearerAuthorization else { return next.respond(to: request) }
+        guard bearer.token.hasPrefix(Secrets.tokenPrefix) else {
+            return request.eventLoop.makeFailedFuture(Self.refused)
         }
-        return try await next.respond(to: request)
+        let digest = Secrets.digest(bearer.token)
+        let services = request.services
+        if let account = services.cachedTokenOwner(digest: digest) {
+            request.caller = Caller(account: account, via: .token)
+            return next.respond(to: request)
+        }
+        return request.eventLoop.makeFutureWithTask { try await services.tokenOwner(digest: digest) }
+            .flatMap { account in
+                guard let account else { return request.eventLoop.makeFailedFuture(Self.refused) }
+                request.caller = Caller(account: account, via: .token)
+                return next.respond(to: request)
+            }
+    }
+
+    static var refused: Abort {
+        Abort(
+            .unauthorized, headers: ["WWW-Authenticate": #"Bearer error="invalid_token""#],
+            reason: "The API token is unknown or revoked.")
     }
 }
 
 /// Cross-site request forgery protection for the browser pages: every session holds a random token; every form
 /// carries it in the hidden field `_csrf`; a POST whose field does not match is refused with 403. API routes are
 /// exempt: they authenticate with a bearer token, which a browser never sends on its own.
-struct CSRFMiddleware: AsyncMiddleware {
+struct CSRFMiddleware: Middleware {
     static let field = "_csrf"
     /// A route's `userInfo` key for its body limit in bytes, when it is not the default (set by `RoutesBuilder.upload`).
     static let bodyLimitKey: AnySendableHashable = "greencustoms.bodyLimit"
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        if request.method == .POST || request.method == .PUT || request.method == .PATCH || request.method == .DELETE {
-            // A body that arrived in several parts (an upload) is still streaming: collect it first, up to the
-            // route's own limit, to read the form's field.
-            if request.body.data == nil {
-                let limit =
-                    request.route?.userInfo[Self.bodyLimitKey] as? Int
-                    ?? request.application.routes.defaultMaxBodySize.value
-                _ = try await request.body.collect(max: limit).get()
-            }
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        guard [.POST, .PUT, .PATCH, .DELETE].contains(request.method) else { return next.respond(to: request) }
+        // A body that arrived in several parts (an upload) is still streaming: collect it first, up to the route's own
+        // limit, to read the form's field.
+        let collected: EventLoopFuture<Void>
+        if request.body.data == nil {
+            let limit =
+                request.route?.userInfo[Self.bodyLimitKey] as? Int
+                ?? request.application.routes.defaultMaxBodySize.value
+            collected = request.body.collect(max: limit).map { _ in }
+        } else {
+            collected = request.eventLoop.makeSucceededVoidFuture()
+        }
+        return collected.flatMapThrowing {
             // A session without a token never showed a form: nothing it sends is accepted.
             guard let token = request.hasSession ? request.session.data["csrf"] : nil,
                 let sent = Self.sentToken(request), Secrets.constantTimeEqual(sent, token)
             else {
-                throw Abort(
-                    .forbidden, reason: request.t("error_form_expired"))
+                throw Abort(.forbidden, reason: request.t("error_form_expired"))
             }
         }
-        return try await next.respond(to: request)
+        .flatMap { next.respond(to: request) }
     }
 
     /// The session's token, made on first use (which starts a session: only pages with a form ask for it).

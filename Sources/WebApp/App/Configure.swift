@@ -28,8 +28,10 @@ public func configure(_ app: Application, services: WebServices) throws {
     app.middleware.use(RouteLoggingMiddleware(logLevel: .debug))
     app.middleware.use(ErrorMiddleware.default(environment: app.environment))
     app.middleware.use(SecurityHeadersMiddleware())
-    app.middleware.use(
-        FileMiddleware(publicDirectory: resources.appendingPathComponent("Public").path + "/", defaultFile: nil))
+    guard let files = StaticFiles.bundled else {
+        throw Abort(.internalServerError, reason: "the web app's static files (Web/Public) cannot be read")
+    }
+    app.middleware.use(files)
 
     app.sessions.use { _ in StoredSessions(store: services.sessions, lifetime: services.settings.sessionLifetime) }
     let secure = services.settings.secureCookies
@@ -68,22 +70,24 @@ public func configure(_ app: Application, services: WebServices) throws {
 
 /// Headers every response carries: no framing, no sniffing, no third-party anything (pages load nothing from other
 /// sites: no CDN, no fonts).
-struct SecurityHeadersMiddleware: AsyncMiddleware {
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        let response = try await next.respond(to: request)
-        let headers: [(String, String)] = [
-            (
-                "Content-Security-Policy",
-                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-            ),
-            ("X-Content-Type-Options", "nosniff"),
-            ("Referrer-Policy", "same-origin"),
-            ("X-Frame-Options", "DENY"),
-        ]
-        for (name, value) in headers where !response.headers.contains(name: name) {
-            response.headers.replaceOrAdd(name: name, value: value)
+struct SecurityHeadersMiddleware: Middleware {
+    static let headers: [(String, String)] = [
+        (
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+        ),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+    ]
+
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        next.respond(to: request).map { response in
+            for (name, value) in Self.headers where !response.headers.contains(name: name) {
+                response.headers.replaceOrAdd(name: name, value: value)
+            }
+            return response
         }
-        return response
     }
 }
 

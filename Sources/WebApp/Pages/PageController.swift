@@ -38,7 +38,9 @@ struct PageController: RouteCollection {
                 }, version: set.version))
     }
 
-    @Sendable func lookup(request: Request) async throws -> View {
+    /// Stays on the event loop from the request to the rendered page: the most read page, by anyone, often while the
+    /// officer is still typing.
+    @Sendable func lookup(request: Request) throws -> EventLoopFuture<View> {
         struct Row: Encodable {
             var id: String?
             var title: String
@@ -73,7 +75,7 @@ struct PageController: RouteCollection {
         let title = q.isEmpty ? request.t("lookup_title") : "\(q) — \(request.t("lookup_title"))"
         // `fragment=1`: only the results, for the page's script to put in place while the officer types.
         let fragment = (try? request.query.get(String.self, at: "fragment")) == "1"
-        return try await request.page(
+        return request.renderPage(
             fragment ? "lookup-results" : "lookup", title: title, query: q,
             Context(
                 query: q, results: rows, notes: notes, searched: !q.isEmpty,
@@ -178,7 +180,7 @@ struct PageController: RouteCollection {
             return response
         }
         if let wait = await services.throttle.retryAfter(name: name, address: address) {
-            await services.record(
+            services.record(
                 AuditEvent(at: Date(), actor: name, action: .signInFailed, detail: "throttled", address: address),
                 logger: request.logger)
             return try await refuse(
@@ -193,7 +195,7 @@ struct PageController: RouteCollection {
         }.get()
         guard valid, let account = credentials?.account, !account.disabled else {
             await services.throttle.recordFailure(name: name, address: address)
-            await services.record(
+            services.record(
                 AuditEvent(at: Date(), actor: name, action: .signInFailed, address: address), logger: request.logger)
             return try await refuse(request.t("signin_wrong"), status: .unauthorized)
         }
@@ -205,14 +207,14 @@ struct PageController: RouteCollection {
         request.session.data = SessionData(initialData: [
             "user": account.id.uuidString, "csrf": Secrets.newToken(prefix: ""),
         ])
-        await services.record(
+        services.record(
             AuditEvent(at: Date(), actor: account.name, action: .signIn, address: address), logger: request.logger)
         return request.redirect(to: next, redirectType: .normal)
     }
 
     @Sendable func signOut(request: Request) async throws -> Response {
         if let caller = request.caller {
-            await request.services.record(
+            request.services.record(
                 AuditEvent(at: Date(), actor: caller.account.name, action: .signOut, address: request.clientAddress),
                 logger: request.logger)
         }
@@ -232,19 +234,19 @@ struct PageController: RouteCollection {
     // MARK: Access
 
     /// Sends an anonymous visitor to the sign-in page; a signed-in one without the permission gets 403.
-    static func requireSignedIn(_ request: Request, _ permission: Permission) async throws -> Response? {
+    static func requireSignedIn(_ request: Request, _ permission: Permission) throws -> Response? {
         guard request.caller != nil else {
             let path = request.url.path.addingPercentEncoding(withAllowedCharacters: .pathAndQueryValue) ?? "/"
             return request.redirect(to: "/sign-in?next=" + path)
         }
-        _ = try await request.require(permission)
+        _ = try request.require(permission)
         return nil
     }
 
     // MARK: Administration
 
     @Sendable func auditLog(request: Request) async throws -> Response {
-        if let redirect = try await Self.requireSignedIn(request, .readAudit) { return redirect }
+        if let redirect = try Self.requireSignedIn(request, .readAudit) { return redirect }
         struct Row: Encodable {
             var at: String
             var actor: String

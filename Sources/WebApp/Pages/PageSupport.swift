@@ -24,6 +24,9 @@ struct Layout: Encodable {
     var here: String
     /// The page reloads itself every few seconds when scripts are off (a job's page while it runs).
     var refresh: Bool = false
+    /// The style sheet and the script, linked with their version (see `StaticFiles`).
+    var styleLink = StaticFiles.link("/style.css")
+    var scriptLink = StaticFiles.link("/app.js")
 }
 
 /// A page's context: its own values, plus `layout` and the interface texts of the page language as `t`.
@@ -101,9 +104,17 @@ extension Request {
         _ template: String, title: String, query: String = "", form: Bool = false, refresh: Bool = false,
         _ body: Body
     ) async throws -> View {
+        try await renderPage(template, title: title, query: query, form: form, refresh: refresh, body).get()
+    }
+
+    /// `page`, for a handler that stays on its event loop (a page read often and by anyone, like the look-up).
+    func renderPage<Body: Encodable>(
+        _ template: String, title: String, query: String = "", form: Bool = false, refresh: Bool = false,
+        _ body: Body
+    ) -> EventLoopFuture<View> {
         var layout = layout(title: title, query: query, form: form)
         layout.refresh = refresh
-        return try await view.render(
+        return view.render(
             template, Page(layout: layout, t: TemplateTexts.shared.table(template, language), body: body))
     }
 
@@ -113,11 +124,9 @@ extension Request {
 
 /// Errors on pages become a short HTML page in the page language with the status and the reason (escaped), never
 /// a stack trace.
-struct PageErrorMiddleware: AsyncMiddleware {
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        do {
-            return try await next.respond(to: request)
-        } catch {
+struct PageErrorMiddleware: Middleware {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        next.respond(to: request).flatMapError { error in
             let status: HTTPResponseStatus
             let reason: String
             if let abort = error as? any AbortError {
@@ -133,10 +142,11 @@ struct PageErrorMiddleware: AsyncMiddleware {
                 var status: Int
                 var reason: String
             }
-            let view = try await request.page(
+            return request.renderPage(
                 "error", title: "\(status.code) \(status.reasonPhrase)",
-                Context(status: Int(status.code), reason: reason))
-            return try await view.encodeResponse(status: status, for: request)
+                Context(status: Int(status.code), reason: reason)
+            )
+            .flatMap { $0.encodeResponse(status: status, for: request) }
         }
     }
 }

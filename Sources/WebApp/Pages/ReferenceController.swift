@@ -80,7 +80,7 @@ struct ReferenceController: RouteCollection {
     /// one transaction, rebuilds the indexes and swaps them in. Nothing is stored when any record is invalid.
     @Sendable func importCITES(request: Request) async throws -> Response {
         guard request.caller != nil else { return request.redirect(to: "/sign-in?next=/reference") }
-        let account = try await request.require(.importReference)
+        let account = try request.require(.importReference)
         struct Form: Decodable { var file: File? }
         guard let file = try request.content.decode(Form.self).file, file.data.readableBytes > 0 else {
             return try await render(request, message: nil, error: request.t("choose_file"))
@@ -109,7 +109,7 @@ struct ReferenceController: RouteCollection {
             }.get()
         switch outcome {
         case .failure(let problem):
-            await request.services.record(
+            request.services.record(
                 AuditEvent(
                     at: Date(), actor: account.name, action: .referenceImport, target: name,
                     detail: "refused: " + String(problem.message.prefix(300)), address: request.clientAddress),
@@ -120,7 +120,7 @@ struct ReferenceController: RouteCollection {
             let info = try await ReferenceStore(storage: request.services.storage).importItems(
                 result.items, kind: "cites-speciesplus", version: result.version, sourceFile: name)
             try await request.services.reloadReference()
-            await request.services.record(
+            request.services.record(
                 AuditEvent(
                     at: Date(), actor: account.name, action: .referenceImport, target: name,
                     detail: "\(info.recordCount) taxa as \(info.version)", address: request.clientAddress),

@@ -41,8 +41,8 @@ struct ScreeningController: RouteCollection {
     }
 
     @Sendable func form(request: Request) async throws -> Response {
-        if let redirect = try await PageController.requireSignedIn(request, .screen) { return redirect }
-        let account = try await request.require(.screen)
+        if let redirect = try PageController.requireSignedIn(request, .screen) { return redirect }
+        let account = try request.require(.screen)
         let jobs = try await request.services.jobs.jobs(owner: account.name, limit: 50)
         return try await request.page(
             "screen", title: request.t("screen_title"),
@@ -67,8 +67,8 @@ struct ScreeningController: RouteCollection {
 
     /// `POST /screen`: takes the pasted lines or the file, starts a job and sends the browser to its page.
     @Sendable func submit(request: Request) async throws -> Response {
-        if let redirect = try await PageController.requireSignedIn(request, .screen) { return redirect }
-        let account = try await request.require(.screen)
+        if let redirect = try PageController.requireSignedIn(request, .screen) { return redirect }
+        let account = try request.require(.screen)
         let services = request.services
         if let body = request.body.data, body.readableBytes > services.settings.maximumUploadBytes {
             throw Abort(.payloadTooLarge)
@@ -146,7 +146,7 @@ struct ScreeningController: RouteCollection {
     }
 
     @Sendable func show(request: Request) async throws -> Response {
-        if let redirect = try await PageController.requireSignedIn(request, .screen) { return redirect }
+        if let redirect = try PageController.requireSignedIn(request, .screen) { return redirect }
         let job = try await Self.ownJob(request)
         let store = request.services.jobs
         let filter = request.screeningJobFilter.filter
@@ -273,19 +273,19 @@ struct ScreeningController: RouteCollection {
     /// The results (all, or those the query's filter lets through) as a CSV or JSON Lines file, the same bytes
     /// `greencustoms screen` writes, read from the database in runs of 5,000 lines while they are sent.
     func download(_ request: Request, _ format: ResultFormat) async throws -> Response {
-        if let redirect = try await PageController.requireSignedIn(request, .screen) { return redirect }
+        if let redirect = try PageController.requireSignedIn(request, .screen) { return redirect }
         let job = try await Self.ownJob(request)
         return await request.downloadResults(of: job, format, filter: request.screeningJobFilter.filter)
     }
 
     /// `POST /screen/jobs/{id}/delete`: deletes the job and its results (a running job is deleted when it ends).
     @Sendable func delete(request: Request) async throws -> Response {
-        if let redirect = try await PageController.requireSignedIn(request, .screen) { return redirect }
-        let account = try await request.require(.screen)
+        if let redirect = try PageController.requireSignedIn(request, .screen) { return redirect }
+        let account = try request.require(.screen)
         let job = try await Self.ownJob(request)
         guard job.isFinished else { throw Abort(.conflict, reason: request.t("job_delete_running")) }
         try await request.services.jobs.delete(id: job.id)
-        await request.services.record(
+        request.services.record(
             AuditEvent(
                 at: Date(), actor: account.name, action: .screeningDeleted, target: String(job.source.prefix(200)),
                 detail: "job \(job.id.uuidString)", address: request.clientAddress),

@@ -31,7 +31,7 @@ extension WebServices {
             owner: owner, source: source, totalLines: estimatedLines(input),
             referenceVersion: reference.engine.referenceVersion, createdAt: Date())
         try await jobs.create(job)
-        await record(
+        record(
             AuditEvent(
                 at: Date(), actor: owner, action: .screening, target: String(source.prefix(200)),
                 detail:
@@ -47,7 +47,7 @@ extension Request {
     /// The job named by the route parameter `parameter`, if the caller (who may screen) sent it; nil for a job that
     /// does not exist or is another account's, so that the answer says nothing of which.
     func ownScreeningJob(_ parameter: String) async throws -> ScreeningJob? {
-        let account = try await require(.screen)
+        let account = try require(.screen)
         guard let id = parameters.get(parameter).flatMap(UUID.init(uuidString:)),
             let job = try await services.jobs.job(id: id), job.owner == account.name
         else { return nil }
@@ -78,7 +78,7 @@ extension Request {
     func downloadResults(
         of job: ScreeningJob, _ format: ResultFormat, filter: ScreeningJobFilter, channel: String? = nil
     ) async -> Response {
-        await services.record(
+        services.record(
             AuditEvent(
                 at: Date(), actor: job.owner, action: .resultsDownloaded, target: String(job.source.prefix(200)),
                 detail: "job \(job.id.uuidString) as \(format.rawValue)\(channel.map { " (\($0))" } ?? "")"

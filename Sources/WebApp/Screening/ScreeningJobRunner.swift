@@ -210,7 +210,7 @@ actor ScreeningJobRunner {
     }
 
     static func record(_ job: ScreeningJob, _ detail: String, services: WebServices, logger: Logger) async {
-        await services.record(
+        services.record(
             AuditEvent(
                 at: Date(), actor: job.owner, action: .screening, target: String(job.source.prefix(200)),
                 detail: "job \(job.id.uuidString): \(detail)"),
