@@ -140,7 +140,7 @@ extension LineScreening {
 
     func id(_ c: Candidate) -> String {
         c.key >= 0
-            ? engine.reference.items[Int(c.key)].id : "hs:" + engine.reference.hsLinks[Int(-1 - c.key)].hs.digits
+            ? engine.itemIDs[Int(c.key)] : "hs:" + engine.reference.hsLinks[Int(-1 - c.key)].hs.digits
     }
 
     func evidence(_ c: Candidate) -> String { String(decoding: record.bytes[c.start..<c.end], as: UTF8.self) }
@@ -154,10 +154,11 @@ extension LineScreening {
 
     /// "component of R-410A (50 % by mass)", for a candidate found through a blend (`addComponents`).
     func componentExplanation(_ c: Candidate) -> String? {
-        let items = engine.reference.items
-        let id = items[Int(c.key)].id
-        guard let component = items[Int(c.via)].composition.first(where: { $0.itemID == id }) else { return nil }
-        return "component of \(items[Int(c.via)].names.preferred) (\(formatNumber(component.massPercent)) % by mass)"
+        let id = engine.itemIDs[Int(c.key)]
+        guard let component = engine.reference.items[Int(c.via)].composition.first(where: { $0.itemID == id }) else {
+            return nil
+        }
+        return "component of \(engine.preferredNames[Int(c.via)]) (\(formatNumber(component.massPercent)) % by mass)"
     }
 
     func finding(_ c: Candidate) -> Finding {
@@ -171,8 +172,8 @@ extension LineScreening {
         }
         let i = Int(c.key)
         return Finding(
-            regime: facts[i].regime, certainty: c.certainty, basis: c.basis, itemID: engine.reference.items[i].id,
-            item: engine.reference.items[i].names.preferred,
+            regime: facts[i].regime, certainty: c.certainty, basis: c.basis, itemID: engine.itemIDs[i],
+            item: engine.preferredNames[i],
             listing: engine.listingSummaries[Int(c.key)], evidence: evidence(c), match: c.match,
             corroboratedBy: c.corroboratedBy,
             explanation: explanation(c), requirements: requirements(c.key).map(\.document))

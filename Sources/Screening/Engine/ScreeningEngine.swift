@@ -24,6 +24,10 @@ public final class ScreeningEngine: Sendable {
     let linkTexts: [(listing: String, explanation: String, withNote: String)]
     /// Each item's listing as shown in findings (`ControlledItem.listingSummary`), computed once.
     let listingSummaries: [String]
+    /// Each item's id and preferred name, for findings: reading them through `reference.items[i]` copied the whole
+    /// item (every field retained and released) each time.
+    let itemIDs: [String]
+    let preferredNames: [String]
     /// The JSON Lines result of a line with nothing on it, after its line id: most lines of a file are written as
     /// `{"line_id":` + the id + this.
     let quietTail: [UInt8]
@@ -56,6 +60,8 @@ public final class ScreeningEngine: Sendable {
                 link.note.map { "HS \(link.hs.formatted) (\(link.description)): \($0)" } ?? plain
             )
         }
+        itemIDs = reference.items.map(\.id)
+        preferredNames = reference.items.map(\.names.preferred)
         listingSummaries = Parallel.mapChunks(count: reference.items.count, minimumChunk: 4_000) { range in
             range.map { reference.items[$0].listingSummary }
         }.flatMap { $0 }

@@ -1,5 +1,6 @@
 import Foundation
 import GreenCustomsCore
+import LeafKit
 import Vapor
 
 /// What every page's layout needs.
@@ -29,6 +30,24 @@ struct Layout: Encodable {
     var scriptLink = StaticFiles.link("/app.js")
 }
 
+extension Layout {
+    /// The layout as Leaf reads it (the keys of its `Encodable` form), built without an encoder: see `renderPage`'s
+    /// variant that takes Leaf values.
+    var leafData: LeafData {
+        .dictionary([
+            "title": .string(title), "user": .string(user), "role": .string(role), "mayScreen": .bool(mayScreen),
+            "mayAudit": .bool(mayAudit), "mayManage": .bool(mayManage), "csrf": .string(csrf), "lang": .string(lang),
+            "dir": .string(dir), "query": .string(query),
+            "languages": .array(
+                languages.map {
+                    .dictionary(["code": .string($0.code), "name": .string($0.name), "current": .bool($0.current)])
+                }),
+            "here": .string(here), "refresh": .bool(refresh), "styleLink": .string(styleLink),
+            "scriptLink": .string(scriptLink),
+        ])
+    }
+}
+
 /// A page's context: its own values, plus `layout` and the interface texts of the page language as `t`.
 struct Page<Body: Encodable>: Encodable {
     var layout: Layout
@@ -51,6 +70,16 @@ struct Page<Body: Encodable>: Encodable {
 final class TemplateTexts: Sendable {
     static let shared = TemplateTexts()
     private let tables = Locked<[String: [String: String]]>([:])
+    private let leafTables = Locked<[String: LeafData]>([:])
+
+    /// `table` as Leaf reads it, made once per template and language.
+    func leafTable(_ template: String, _ language: Language) -> LeafData {
+        let key = language.rawValue + "/" + template
+        if let table = leafTables.value[key] { return table }
+        let table = LeafData.dictionary(self.table(template, language).mapValues { .string($0) })
+        leafTables.update { $0[key] = table }
+        return table
+    }
 
     func table(_ template: String, _ language: Language) -> [String: String] {
         let key = language.rawValue + "/" + template
@@ -116,6 +145,30 @@ extension Request {
         layout.refresh = refresh
         return view.render(
             template, Page(layout: layout, t: TemplateTexts.shared.table(template, language), body: body))
+    }
+
+    /// `renderPage` for a page that gives its own values as Leaf data (`values`, next to `layout` and `t`) instead of
+    /// an `Encodable`: for the look-up page, whose result rows cost more to encode for Leaf than to find.
+    func renderPage(
+        _ template: String, title: String, query: String = "", values: [String: LeafData]
+    ) -> EventLoopFuture<View> {
+        var context = values
+        context["layout"] = layout(title: title, query: query).leafData
+        context["t"] = TemplateTexts.shared.leafTable(template, language)
+        return leaf.render(path: template, context: context).map { View(data: $0) }
+    }
+
+    /// The value of the query parameter `name` (the first, `+` read as a space), or nil. Vapor's
+    /// `query.get` decodes the whole query through a `Decoder`, which cost the look-up page a twentieth of its time.
+    func queryValue(_ name: String) -> String? {
+        guard let query = url.query else { return nil }
+        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts[0] == name else { continue }
+            guard parts.count > 1 else { return "" }
+            return parts[1].replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        }
+        return nil
     }
 
     /// An agreement's name in the page language.
