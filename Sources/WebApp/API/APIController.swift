@@ -126,14 +126,17 @@ struct APIController: RouteCollection {
 
     static func screen(_ body: ByteBuffer, account: UserAccount, request: Request) throws -> Response {
         let services = request.services
-        let lines = try ScreeningRequest.lines(
-            from: Data(buffer: body), maximum: services.settings.maximumLinesPerRequest)
+        let bytes = Array(body.readableBytesView)
+        let maximum = services.settings.maximumLinesPerRequest
+        let (input, count) =
+            try ScreeningRequest.plainInput(bytes, maximum: maximum)
+            ?? ScreeningRequest.input(ScreeningRequest.lines(from: Data(bytes), maximum: maximum))
         let engine = services.reference.engine
-        let outcome = ScreeningRequest.run(lines, engine: engine)
+        let outcome = ScreeningRequest.run(input, engine: engine)
         if !outcome.errors.isEmpty {
             throw Problem.invalid(
                 outcome.errors.map { .init(field: "lines[\($0.lineNumber - 1)]", message: $0.message) },
-                detail: "\(outcome.errors.count) of \(lines.count) lines cannot be screened; nothing was screened.")
+                detail: "\(outcome.errors.count) of \(count) lines cannot be screened; nothing was screened.")
         }
         services.recorder.countScreening(
             actor: account.name, address: request.clientAddress, summary: outcome.summary)
@@ -210,6 +213,99 @@ enum ScreeningRequest {
         return out
     }
 
+    /// Lines (one JSON object each) as JSON Lines, with how many there are.
+    static func input(_ lines: [Data]) -> (input: [UInt8], count: Int) {
+        var input: [UInt8] = []
+        for line in lines {
+            input += line
+            input.append(UInt8(ascii: "\n"))
+        }
+        return (input, lines.count)
+    }
+
+    /// The usual request, `{"lines": [{"key": "text" or null, …}, …]}`, as JSON Lines without building any object:
+    /// each line's object, checked here to be well formed, is one line as it was sent (the reader then reads it as
+    /// it reads a file's line). Parsing the whole body into Foundation objects and writing each line again cost a
+    /// request more than screening its line.
+    ///
+    /// Nil for anything else: numbers, booleans, nested values, `\u` escapes, a key repeated in a line, another key
+    /// beside `lines`, no lines or too many, JSON that is not valid. `lines(from:maximum:)` then reads the body in
+    /// full, and explains what is wrong with it, as before.
+    static func plainInput(_ b: [UInt8], maximum: Int) -> (input: [UInt8], count: Int)? {
+        guard String(validating: b, as: UTF8.self) != nil else { return nil }
+        var i = 0
+        func space() {
+            while i < b.count, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0A || b[i] == 0x0D { i += 1 }
+        }
+        func take(_ byte: UInt8) -> Bool {
+            space()
+            guard i < b.count, b[i] == byte else { return false }
+            i += 1
+            return true
+        }
+        /// A string's content (between the quotes), or nil: simple escapes only, no control characters.
+        func string() -> Range<Int>? {
+            space()
+            guard i < b.count, b[i] == UInt8(ascii: "\"") else { return nil }
+            i += 1
+            let start = i
+            while i < b.count {
+                switch b[i] {
+                case UInt8(ascii: "\""):
+                    i += 1
+                    return start..<(i - 1)
+                case UInt8(ascii: "\\"):
+                    guard i + 1 < b.count, simpleEscapes.contains(b[i + 1]) else { return nil }
+                    i += 2
+                case 0..<0x20: return nil
+                default: i += 1
+                }
+            }
+            return nil
+        }
+        guard take(UInt8(ascii: "{")), let key = string(), b[key].elementsEqual("lines".utf8),
+            take(UInt8(ascii: ":")), take(UInt8(ascii: "["))
+        else { return nil }
+        var input: [UInt8] = []
+        input.reserveCapacity(b.count)
+        var count = 0
+        if !take(UInt8(ascii: "]")) {
+            repeat {
+                space()
+                let start = i
+                guard take(UInt8(ascii: "{")) else { return nil }
+                var keys: [Range<Int>] = []
+                if !take(UInt8(ascii: "}")) {
+                    repeat {
+                        guard let key = string(), !b[key].contains(UInt8(ascii: "\\")),
+                            !keys.contains(where: { b[$0].elementsEqual(b[key]) }), take(UInt8(ascii: ":"))
+                        else { return nil }
+                        keys.append(key)
+                        space()
+                        if i + 4 <= b.count, b[i..<(i + 4)].elementsEqual("null".utf8) {
+                            i += 4
+                        } else if string() == nil {
+                            return nil
+                        }
+                    } while take(UInt8(ascii: ","))
+                    guard take(UInt8(ascii: "}")) else { return nil }
+                }
+                // One line each: a line break between the tokens of an object is sent as the space it means.
+                for byte in b[start..<i] { input.append(byte == 0x0A || byte == 0x0D ? 0x20 : byte) }
+                input.append(UInt8(ascii: "\n"))
+                count += 1
+                guard count <= maximum else { return nil }
+            } while take(UInt8(ascii: ","))
+            guard take(UInt8(ascii: "]")) else { return nil }
+        }
+        guard count > 0, take(UInt8(ascii: "}")) else { return nil }
+        space()
+        return i == b.count ? (input, count) : nil
+    }
+
+    /// The escapes `plainInput` lets through: `\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`.
+    static let simpleEscapes: [UInt8] = Array(#""\/bfnrt"#.utf8)
+
     /// One line of JSON Lines from a line's fields (strings, numbers, nulls), keys sorted. Written by hand: the
     /// values are flat, and Foundation's general encoder was a tenth of a request's time.
     static func jsonLine(_ fields: [String: Any]) -> [UInt8] {
@@ -251,12 +347,7 @@ enum ScreeningRequest {
 
     /// Screens the lines on this thread (a request is small; the server's other threads serve other requests),
     /// with the same reader and engine as a file and the same JSON Lines writer.
-    static func run(_ lines: [Data], engine: ScreeningEngine) -> Outcome {
-        var input: [UInt8] = []
-        for line in lines {
-            input += line
-            input.append(UInt8(ascii: "\n"))
-        }
+    static func run(_ input: [UInt8], engine: ScreeningEngine) -> Outcome {
         var output: [UInt8] = []
         var errors: [DeclarationError] = []
         var summary = ScreeningSummary()
