@@ -185,7 +185,7 @@ struct AuditRecorderTests {
     func batches() async throws {
         try await WebHarness.run { web in
             for n in 0..<250 {
-                await web.services.record(
+                web.services.record(
                     AuditEvent(
                         at: Date(timeIntervalSince1970: 1_760_000_000 + Double(n)), actor: "a", action: .screening,
                         target: "t\(n)"), logger: web.app.logger)

@@ -51,8 +51,10 @@ struct PageController: RouteCollection {
             // The rows go to Leaf as Leaf data: encoding 25 of them through an `Encodable` cost more than the search.
             rows = response.results.map {
                 .dictionary([
-                    "id": .string($0.item?.id), "title": .string($0.title), "regime": .string(request.regimeTitle($0.regime)),
-                    "listing": .string($0.listing), "match": .string(String($0.match.rawValue.map { $0 == "_" ? " " : $0 })),
+                    "id": .string($0.item?.id), "title": .string($0.title),
+                    "regime": .string(request.regimeTitle($0.regime)),
+                    "listing": .string($0.listing),
+                    "match": .string(String($0.match.rawValue.map { $0 == "_" ? " " : $0 })),
                     "matched": .string($0.matchedText), "explanation": .string($0.explanation),
                     "controlled": .bool($0.item?.controlled ?? true),
                 ])
