@@ -151,6 +151,22 @@ struct FastPathTests {
         }
     }
 
+    @Test("Bearer tokens are read as Vapor reads them")
+    func bearerTokens() {
+        func token(_ value: String) -> String? {
+            BearerTokenMiddleware.bearerToken(HTTPHeaders([("Authorization", value)]))
+        }
+        for value in ["Bearer gct_x", "bearer gct_x", "BEARER gct_x", "Bearer  gct_x"] {
+            #expect(token(value) == "gct_x", "\(value)")
+            #expect(token(value) == HTTPHeaders([("Authorization", value)]).bearerAuthorization?.token, "\(value)")
+        }
+        for value in ["Basic gct_x", "Bearer", "Bearer ", "Bearergct_x"] {
+            #expect(token(value)?.isEmpty ?? true, "\(value)")
+        }
+        #expect(BearerTokenMiddleware.bearerToken(HTTPHeaders()) == nil)
+        #expect(Secrets.hex(Secrets.rawDigest("abc")) == Secrets.digest("abc"))
+    }
+
     @Test("Query values are read as Vapor reads them")
     func queryValues() async throws {
         try await WebHarness.run { web in

@@ -154,11 +154,7 @@ extension LineScreening {
 
     /// "component of R-410A (50 % by mass)", for a candidate found through a blend (`addComponents`).
     func componentExplanation(_ c: Candidate) -> String? {
-        let id = engine.itemIDs[Int(c.key)]
-        guard let component = engine.reference.items[Int(c.via)].composition.first(where: { $0.itemID == id }) else {
-            return nil
-        }
-        return "component of \(engine.preferredNames[Int(c.via)]) (\(formatNumber(component.massPercent)) % by mass)"
+        engine.tables.componentTexts[ScreeningEngine.Tables.componentKey(blend: c.via, component: c.key)]
     }
 
     func finding(_ c: Candidate) -> Finding {
@@ -181,14 +177,8 @@ extension LineScreening {
 
     /// The requirements of the item's listings for the line's direction (all directions when the line has none).
     func requirements(_ position: Int32) -> [Requirement] {
-        var out: [Requirement] = []
-        for g in facts[Int(position)].requirementGroups {
-            for r in engine.tables.requirementGroups[Int(g)]
-            where direction == nil || r.direction == .any || r.direction == direction {
-                if !out.contains(r) { out.append(r) }
-            }
-        }
-        return out
+        let slot = direction.flatMap { Direction.allCases.firstIndex(of: $0) } ?? Direction.allCases.count
+        return engine.tables.requirementsBySlot[Int(engine.tables.itemRequirements[Int(position)])][slot]
     }
 
     /// Risk score 0–100 and lane: the strongest finding, more regimes, and every flag add up; red from 70, yellow

@@ -106,6 +106,17 @@ public final class ScreeningEngine: Sendable {
         let exclusions: [Int32: [[UInt64]]]
         /// Item id → position.
         let positions: [String: Int32]
+        /// What `LineScreening.requirements` returns, worked out once: for each distinct list of requirement groups,
+        /// the requirements by direction slot (`Direction.allCases`, then the last slot for a line without one).
+        let requirementsBySlot: [[[Requirement]]]
+        /// Item position → its entry in `requirementsBySlot`.
+        let itemRequirements: [Int32]
+        /// "component of R-410A (50 % by mass)", by blend position and component position (`componentKey`).
+        let componentTexts: [Int64: String]
+
+        static func componentKey(blend: Int32, component: Int32) -> Int64 {
+            Int64(blend) << 32 | Int64(UInt32(bitPattern: component))
+        }
 
         init(_ reference: ReferenceSet) {
             var facts: [ItemFacts] = []
@@ -179,6 +190,46 @@ public final class ScreeningEngine: Sendable {
             self.countries = countries
             self.exclusions = exclusions
             self.positions = positions
+            let groupTable = requirementGroups
+            var listIndex: [[Int32]: Int32] = [:]
+            var bySlot: [[[Requirement]]] = []
+            var itemRequirements: [Int32] = []
+            itemRequirements.reserveCapacity(facts.count)
+            for f in facts {
+                if let k = listIndex[f.requirementGroups] {
+                    itemRequirements.append(k)
+                    continue
+                }
+                let k = Int32(bySlot.count)
+                listIndex[f.requirementGroups] = k
+                itemRequirements.append(k)
+                bySlot.append(
+                    (0...Direction.allCases.count).map { slot in
+                        let direction = slot < Direction.allCases.count ? Direction.allCases[slot] : nil
+                        var out: [Requirement] = []
+                        for g in f.requirementGroups {
+                            for r in groupTable[Int(g)]
+                            where direction == nil || r.direction == .any || r.direction == direction {
+                                if !out.contains(r) { out.append(r) }
+                            }
+                        }
+                        return out
+                    })
+            }
+            self.requirementsBySlot = bySlot
+            self.itemRequirements = itemRequirements
+            var componentTexts: [Int64: String] = [:]
+            for (b, blend) in reference.items.enumerated() where !blend.composition.isEmpty {
+                for component in blend.composition {
+                    guard let id = component.itemID, let c = positions[id] else { continue }
+                    let key = Self.componentKey(blend: Int32(b), component: c)
+                    if componentTexts[key] == nil {
+                        componentTexts[key] =
+                            "component of \(blend.names.preferred) (\(formatNumber(component.massPercent)) % by mass)"
+                    }
+                }
+            }
+            self.componentTexts = componentTexts
         }
     }
 

@@ -140,21 +140,30 @@ struct APIController: RouteCollection {
         }
         services.recorder.countScreening(
             actor: account.name, address: request.clientAddress, summary: outcome.summary)
-        // The JSON Lines, one object per line, become the elements of the array.
+        // The JSON Lines, one object per line, become the elements of the array: written straight into the
+        // response's buffer, each line break but the last turned into a comma.
         var results = outcome.jsonLines
         if results.last == UInt8(ascii: "\n") { results.removeLast() }
-        for i in results.indices where results[i] == UInt8(ascii: "\n") { results[i] = UInt8(ascii: ",") }
-        var out: [UInt8] = []
-        out.reserveCapacity(results.count + 96)
-        out += #"{"results":["#.utf8
-        out += results
-        out += #"],"reference_version":"#.utf8
-        ScreeningRequest.appendString(engine.referenceVersion, to: &out)
-        out.append(UInt8(ascii: "}"))
+        var body = ByteBufferAllocator().buffer(capacity: results.count + 96)
+        body.writeStaticString(#"{"results":["#)
+        let start = body.writerIndex - body.readerIndex
+        body.writeBytes(results)
+        body.withUnsafeMutableReadableBytes { bytes in
+            for i in start..<bytes.count where bytes[i] == UInt8(ascii: "\n") { bytes[i] = UInt8(ascii: ",") }
+        }
+        body.writeStaticString(#"],"reference_version":"#)
+        var version: [UInt8] = []
+        ScreeningRequest.appendString(engine.referenceVersion, to: &version)
+        body.writeBytes(version)
+        body.writeStaticString("}")
+        return Response(status: .ok, headers: Self.jsonHeaders, body: .init(buffer: body))
+    }
+
+    static let jsonHeaders: HTTPHeaders = {
         var headers = HTTPHeaders()
         headers.contentType = .json
-        return Response(status: .ok, headers: headers, body: .init(buffer: ByteBuffer(bytes: out)))
-    }
+        return headers
+    }()
 
     static func integer(_ request: Request, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
         guard let text = try request.query.get(String?.self, at: name) else { return value }

@@ -82,11 +82,11 @@ struct SessionUserMiddleware: Middleware {
 /// without leaving the event loop; only a check against the database runs as a task.
 struct BearerTokenMiddleware: Middleware {
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        guard let bearer = request.headers.bearerAuthorization else { return next.respond(to: request) }
-        guard bearer.token.hasPrefix(Secrets.tokenPrefix) else {
+        guard let token = Self.bearerToken(request.headers) else { return next.respond(to: request) }
+        guard token.hasPrefix(Secrets.tokenPrefix) else {
             return request.eventLoop.makeFailedFuture(Self.refused)
         }
-        let digest = Secrets.digest(bearer.token)
+        let digest = Secrets.rawDigest(token)
         let services = request.services
         if let account = services.cachedTokenOwner(digest: digest) {
             request.caller = Caller(account: account, via: .token)
@@ -98,6 +98,15 @@ struct BearerTokenMiddleware: Middleware {
                 request.caller = Caller(account: account, via: .token)
                 return next.respond(to: request)
             }
+    }
+
+    /// The token of an `Authorization: Bearer …` header (the scheme in any case), as Vapor's `bearerAuthorization`
+    /// reads it, without lower-casing the whole header on every request.
+    static func bearerToken(_ headers: HTTPHeaders) -> String? {
+        guard let value = headers.first(name: .authorization), value.utf8.count > 7,
+            value.utf8.prefix(7).elementsEqual("bearer ".utf8, by: { $0 | 0x20 == $1 })
+        else { return nil }
+        return String(value.dropFirst(7).drop { $0 == " " })
     }
 
     static var refused: Abort {

@@ -36,11 +36,20 @@ public enum Secrets {
     }
 
     /// The SHA-256 hex digest under which a token or session key is stored.
-    public static func digest(_ secret: String) -> String {
+    public static func digest(_ secret: String) -> String { hex(rawDigest(secret)) }
+
+    /// The SHA-256 digest itself, for in-memory look-ups (no string made).
+    public static func rawDigest(_ secret: String) -> SHA256Digest {
+        var secret = secret
+        return secret.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// A digest in lower-case hex.
+    public static func hex(_ digest: SHA256Digest) -> String {
         let hex = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(64)
-        for byte in SHA256.hash(data: Data(secret.utf8)) {
+        for byte in digest {
             out.append(hex[Int(byte >> 4)])
             out.append(hex[Int(byte & 15)])
         }

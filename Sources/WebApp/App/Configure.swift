@@ -84,7 +84,7 @@ struct SecurityHeadersMiddleware: Middleware {
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         next.respond(to: request).map { response in
             for (name, value) in Self.headers where !response.headers.contains(name: name) {
-                response.headers.replaceOrAdd(name: name, value: value)
+                response.headers.add(name: name, value: value)
             }
             return response
         }

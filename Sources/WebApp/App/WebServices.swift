@@ -21,7 +21,7 @@ public final class WebServices: Sendable {
     let throttle = SignInThrottle()
     /// Token digest → the account it acts for, for `tokenLifetime` seconds: an API client sending many requests
     /// costs one database query per token every few seconds instead of one per request.
-    private let tokens = Locked<[String: (account: UserAccount, until: Date)]>([:])
+    private let tokens = Locked<[SHA256Digest: (account: UserAccount, until: Date)]>([:])
     /// How long a token check is trusted. A token revoked or an account disabled elsewhere (the CLI, another app
     /// server) stops working here within this time; a revocation on this server takes effect at once.
     static let tokenLifetime: TimeInterval = 10
@@ -75,9 +75,9 @@ public final class WebServices: Sendable {
     public var reference: ReferenceState { current.value }
 
     /// The enabled account that holds the unrevoked token with this digest (cached for `tokenLifetime`).
-    func tokenOwner(digest: String, now: Date = Date()) async throws -> UserAccount? {
+    func tokenOwner(digest: SHA256Digest, now: Date = Date()) async throws -> UserAccount? {
         if let account = cachedTokenOwner(digest: digest, now: now) { return account }
-        guard let (account, _) = try await accounts.tokenOwner(tokenHash: digest) else {
+        guard let (account, _) = try await accounts.tokenOwner(tokenHash: Secrets.hex(digest)) else {
             tokens.update { $0[digest] = nil }
             return nil
         }
@@ -89,8 +89,8 @@ public final class WebServices: Sendable {
     }
 
     /// The account of a token checked less than `tokenLifetime` ago, without asking the database.
-    func cachedTokenOwner(digest: String, now: Date = Date()) -> UserAccount? {
-        guard let hit = tokens.value[digest], hit.until > now else { return nil }
+    func cachedTokenOwner(digest: SHA256Digest, now: Date = Date()) -> UserAccount? {
+        guard let hit = tokens.update({ $0[digest] }), hit.until > now else { return nil }
         return hit.account
     }
 
