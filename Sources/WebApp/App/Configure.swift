@@ -9,6 +9,9 @@ public func configure(_ app: Application, services: WebServices) throws {
     app.routes.defaultMaxBodySize = ByteCount(integerLiteral: services.settings.maximumBodyBytes)
     app.http.server.configuration.responseCompression = .enabled
     app.http.server.configuration.requestDecompression = .enabled(limit: .ratio(10))
+    // No metrics backend is set up (swift-metrics would discard them): Vapor's per-request counter and timer, with
+    // their path strings, were built for nothing.
+    app.http.server.configuration.reportMetrics = false
 
     // Views and static files ship inside the binary's resource bundle.
     guard let resources = WebResources.directory else {
