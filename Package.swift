@@ -99,6 +99,7 @@ let package = Package(
             dependencies: [
                 "WebApp", "Storage", "Screening", "GreenCustomsCore", "GreenCustomsTestSupport",
                 .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "LeafKit", package: "leaf-kit"),
             ]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 import Foundation
 import GreenCustomsCore
 import GreenCustomsTestSupport
+import LeafKit
 import Screening
 import Testing
 import VaporTesting
@@ -148,6 +149,37 @@ struct FastPathTests {
             #expect(changed.status == .ok)
             #expect(try await web.send(.GET, "/nothing.css").status == .notFound)
             #expect(try await web.send(.GET, "/style.css/..%2F..%2FPackage.swift").status == .notFound)
+        }
+    }
+
+    @Test("The layout as Leaf data has the keys and values of its Encodable form, which the other pages use")
+    func layoutLeafData() throws {
+        var layout = Layout(
+            title: "T <x>", user: "analyst1", role: "Analyst", mayScreen: true, mayAudit: false, mayManage: false,
+            csrf: "c", lang: "ar", dir: "rtl", query: "R-22",
+            languages: [
+                .init(code: "ar", name: "العربية", current: true), .init(code: "en", name: "English", current: false),
+            ],
+            here: "/lookup%3Fq%3DR-22")
+        layout.refresh = true
+        let encoded = try #require(
+            try JSONSerialization.jsonObject(with: JSONEncoder().encode(layout)) as? [String: Any])
+        let values = try #require(layout.leafData.dictionary)
+        #expect(Set(values.keys) == Set(encoded.keys))
+        for (key, value) in encoded {
+            switch value {
+            case let text as String: #expect(values[key]?.string == text, "\(key)")
+            case let list as [[String: Any]]:
+                let leaf = try #require(values[key]?.array)
+                #expect(leaf.count == list.count)
+                for (l, e) in zip(leaf, list) {
+                    #expect(l.dictionary?["code"]?.string == e["code"] as? String)
+                    #expect(l.dictionary?["name"]?.string == e["name"] as? String)
+                    #expect(l.dictionary?["current"]?.bool == e["current"] as? Bool)
+                }
+            case let number as NSNumber: #expect(values[key]?.bool == number.boolValue, "\(key)")
+            default: Issue.record("unexpected value for \(key)")
+            }
         }
     }
 

@@ -32,7 +32,7 @@ struct StaticFiles: Middleware {
             guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue
             else { continue }
             let data = try Data(contentsOf: url)
-            let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+            let digest = Secrets.hex(SHA256.hash(data: data))
             files["/" + name] = File(
                 body: ByteBuffer(data: data),
                 contentType: HTTPMediaType.fileExtension(url.pathExtension) ?? .binary,

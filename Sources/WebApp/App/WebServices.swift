@@ -214,12 +214,7 @@ final class AuditRecorder: Sendable {
     init(log: AuditLog) { self.log = log }
 
     func enqueue(_ event: AuditEvent) {
-        let arm = state.update { state in
-            state.pending.append(event)
-            defer { state.timerArmed = true }
-            return !state.timerArmed
-        }
-        if arm { armTimer() }
+        queue { $0.pending.append(event) }
     }
 
     /// Counts one API screening request. The requests of one account from one address within a write's 100 ms
@@ -227,16 +222,20 @@ final class AuditRecorder: Sendable {
     /// API thousands of times a second would otherwise add a row per request, and writing them took a fifth of the
     /// server's time.
     func countScreening(actor: String, address: String, summary: ScreeningSummary, at date: Date = Date()) {
-        let arm = state.update { state in
-            state.screenings[ScreeningTally.Key(actor: actor, address: address), default: ScreeningTally(first: date)]
+        queue {
+            $0.screenings[ScreeningTally.Key(actor: actor, address: address), default: ScreeningTally(first: date)]
                 .add(summary, at: date)
+        }
+    }
+
+    /// Changes what is queued, and arms the write 100 ms ahead if none is armed.
+    private func queue(_ change: (inout State) -> Void) {
+        let arm = state.update { state in
+            change(&state)
             defer { state.timerArmed = true }
             return !state.timerArmed
         }
-        if arm { armTimer() }
-    }
-
-    private func armTimer() {
+        guard arm else { return }
         Task {
             try? await Task.sleep(for: .milliseconds(100))
             await self.flush()
