@@ -15,7 +15,7 @@ extension LineScreening {
         }
         direction = Self.direction(record.slice(.direction))
         let basis = ruleBasis()
-        let slot = direction.flatMap { Direction.allCases.firstIndex(of: $0) } ?? Direction.allCases.count
+        let slot = Self.slot(direction)
         directionSlot = slot
         let forDirection: (findings: [Finding], documents: [String])
         if let known = remembered.byDirection[slot] {
@@ -89,30 +89,28 @@ extension LineScreening {
     /// One candidate per item: the strongest; other fields that found it corroborate it, and two fields that agree
     /// make a likely finding certain.
     func mergedCandidates() -> [Candidate] {
-        var byKey: [Int32: Candidate] = [:]
-        var order: [Int32] = []
+        // A line has a handful of candidates: a linear search for the item beats hashing, and the corroborating
+        // fields (four kinds) are kept as a bit set until the end.
+        var merged: [Candidate] = []
+        merged.reserveCapacity(candidates.count)
+        var index: [Int32: Int] = [:]
+        let hashed = candidates.count > 24
         for c in candidates {
-            guard var existing = byKey[c.key] else {
-                byKey[c.key] = c
-                order.append(c.key)
+            let found: Int?
+            if hashed {
+                found = index[c.key]
+            } else {
+                found = merged.firstIndex { $0.key == c.key }
+            }
+            guard let k = found else {
+                if hashed { index[c.key] = merged.count }
+                merged.append(c)
                 continue
             }
-            let stronger = Self.strength(c) > Self.strength(existing)
-            var kept = stronger ? c : existing
-            let other = stronger ? existing : c
-            kept.corroboratedBy = Array(Set(existing.corroboratedBy + c.corroboratedBy)).sorted {
-                $0.rawValue < $1.rawValue
-            }
-            if other.basis != kept.basis, !kept.corroboratedBy.contains(other.basis) {
-                kept.corroboratedBy.append(other.basis)
-                if kept.certainty == .likely && other.certainty >= .likely { kept.certainty = .certain }
-            }
-            kept.corroboratedBy.removeAll { $0 == kept.basis }
-            existing = kept
-            byKey[c.key] = existing
+            merged[k] = Self.merge(merged[k], c)
         }
         // Each candidate's sort key is worked out once, not at every comparison (`id` builds a string).
-        let merged = order.map { byKey[$0]! }
+        if merged.count < 2 { return merged }
         let keys = merged.map { (certainty: $0.certainty, regime: regime($0), via: $0.via, id: id($0)) }
         return merged.indices.sorted { a, b in
             let (ka, kb) = (keys[a], keys[b])
@@ -123,6 +121,37 @@ extension LineScreening {
         }.map { merged[$0] }
     }
 
+    /// `existing` and a later candidate `c` for the same item as one: the stronger, corroborated by the other's
+    /// fields (in the order of their names, the other's own field last when it is new).
+    static func merge(_ existing: Candidate, _ c: Candidate) -> Candidate {
+        let stronger = strength(c) > strength(existing)
+        var kept = stronger ? c : existing
+        let other = stronger ? existing : c
+        var union: UInt8 = 0
+        for b in existing.corroboratedBy { union |= b.bit }
+        for b in c.corroboratedBy { union |= b.bit }
+        kept.corroboratedBy.removeAll(keepingCapacity: true)
+        for b in Basis.byName where union & b.bit != 0 { kept.corroboratedBy.append(b) }
+        if other.basis != kept.basis, union & other.basis.bit == 0 {
+            kept.corroboratedBy.append(other.basis)
+            if kept.certainty == .likely && other.certainty >= .likely { kept.certainty = .certain }
+        }
+        kept.corroboratedBy.removeAll { $0 == kept.basis }
+        return kept
+    }
+
+    /// The place of a line's direction in `Direction.allCases`, or the last slot for a line without one.
+    static func slot(_ direction: Direction?) -> Int {
+        switch direction {
+        case .import: 0
+        case .export: 1
+        case .reExport: 2
+        case .transit: 3
+        case .any: 4
+        case nil: 5
+        }
+    }
+
     static func strength(_ c: Candidate) -> (Int, Int, Int) {
         let basisRank: Int
         switch c.basis {
@@ -131,7 +160,7 @@ extension LineScreening {
         case .description: basisRank = 1
         case .hsCode: basisRank = 0
         }
-        return (Certainty.allCases.firstIndex(of: c.certainty)!, c.via < 0 ? 1 : 0, basisRank)
+        return (c.certainty.rank, c.via < 0 ? 1 : 0, basisRank)
     }
 
     func regime(_ c: Candidate) -> Regime {
@@ -177,7 +206,7 @@ extension LineScreening {
 
     /// The requirements of the item's listings for the line's direction (all directions when the line has none).
     func requirements(_ position: Int32) -> [Requirement] {
-        let slot = direction.flatMap { Direction.allCases.firstIndex(of: $0) } ?? Direction.allCases.count
+        let slot = Self.slot(direction)
         return engine.tables.requirementsBySlot[Int(engine.tables.itemRequirements[Int(position)])][slot]
     }
 
@@ -205,4 +234,20 @@ extension LineScreening {
         let lane: Lane = score >= 70 ? .red : score >= 15 ? .yellow : .green
         return (score, lane)
     }
+}
+
+extension Basis {
+    /// The fields in the order of their names (how `corroborated_by` lists them).
+    static let byName = allCases.sorted { $0.rawValue < $1.rawValue }
+    /// The place in `allCases`.
+    var index: Int {
+        switch self {
+        case .casNumber: 0
+        case .hsCode: 1
+        case .species: 2
+        case .description: 3
+        }
+    }
+
+    var bit: UInt8 { 1 << UInt8(index) }
 }

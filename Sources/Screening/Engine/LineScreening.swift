@@ -82,9 +82,19 @@ struct LineScreening {
     func moved(_ list: [Candidate], toFields: Bool) -> [Candidate] {
         if list.isEmpty { return list }
         var list = list
-        let starts = Basis.allCases.map { fieldStart($0) * (toFields ? -1 : 1) }
+        let sign = toFields ? -1 : 1
+        let starts = (
+            fieldStart(.casNumber) * sign, fieldStart(.hsCode) * sign, fieldStart(.species) * sign,
+            fieldStart(.description) * sign
+        )
         for k in list.indices {
-            let shift = starts[Basis.allCases.firstIndex(of: list[k].basis)!]
+            let shift: Int
+            switch list[k].basis {
+            case .casNumber: shift = starts.0
+            case .hsCode: shift = starts.1
+            case .species: shift = starts.2
+            case .description: shift = starts.3
+            }
             list[k].start += shift
             list[k].end += shift
         }
@@ -595,13 +605,7 @@ struct LineScreening {
     mutating func addComponents() {
         let current = candidates
         for c in current where c.key >= 0 && c.via < 0 {
-            // Field by field, not `let item = …`: copying a whole item retains every one of its fields.
-            let composition = engine.reference.items[Int(c.key)].composition
-            if composition.isEmpty { continue }
-            for component in composition {
-                guard let id = component.itemID, let i = engine.tables.positions[id], facts[Int(i)].controlled else {
-                    continue
-                }
+            for i in engine.tables.controlledComponents[Int(c.key)] {
                 var derived = c
                 derived.key = i
                 derived.via = c.key

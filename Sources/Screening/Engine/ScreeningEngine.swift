@@ -113,6 +113,9 @@ public final class ScreeningEngine: Sendable {
         let itemRequirements: [Int32]
         /// "component of R-410A (50 % by mass)", by blend position and component position (`componentKey`).
         let componentTexts: [Int64: String]
+        /// Item position → the positions of its controlled components, in the order of its composition (empty for
+        /// all but blends).
+        let controlledComponents: [[Int32]]
 
         static func componentKey(blend: Int32, component: Int32) -> Int64 {
             Int64(blend) << 32 | Int64(UInt32(bitPattern: component))
@@ -230,6 +233,12 @@ public final class ScreeningEngine: Sendable {
                 }
             }
             self.componentTexts = componentTexts
+            controlledComponents = reference.items.map { item in
+                item.composition.compactMap { component in
+                    guard let id = component.itemID, let i = positions[id], facts[Int(i)].controlled else { return nil }
+                    return i
+                }
+            }
         }
     }
 

@@ -92,7 +92,12 @@ enum ResultWriter {
             out.append(0x22)
             if !f.corroboratedBy.isEmpty {
                 append(#","corroborated_by":["#, &out)
-                out += f.corroboratedBy.map { "\"\($0.rawValue)\"" }.joined(separator: ",").utf8
+                for (k, b) in f.corroboratedBy.enumerated() {
+                    if k > 0 { out.append(0x2C) }
+                    out.append(0x22)
+                    out += b.rawValue.utf8
+                    out.append(0x22)
+                }
                 out.append(0x5D)
             }
             if let e = f.explanation {
@@ -104,7 +109,7 @@ enum ResultWriter {
                 if k > 0 { out.append(0x2C) }
                 string(req, into: &out)
             }
-            out += "]}".utf8
+            append("]}", &out)
         }
         out.append(0x5D)
     }
@@ -117,12 +122,7 @@ enum ResultWriter {
 
     /// A JSON string literal of UTF-8 bytes.
     static func string(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-        var plain = true
-        for b in bytes where b < 0x20 || b == 0x22 || b == 0x5C {
-            plain = false
-            break
-        }
-        if plain {
+        if !needsEscaping(bytes) {
             out.append(0x22)
             out.append(contentsOf: bytes)
             out.append(0x22)
@@ -143,6 +143,34 @@ enum ResultWriter {
             }
         }
         out.append(0x22)
+    }
+
+    /// Whether `bytes` hold a quote, a backslash or a control character, looked for eight bytes at a time: most
+    /// strings (names, listings, documents) need none, and this scan is most of the cost of writing them.
+    @inline(__always)
+    static func needsEscaping(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = UnsafeRawPointer(bytes.baseAddress) else { return false }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        var i = 0
+        while i + 8 <= bytes.count {
+            let x = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            // A byte below 0x20, a quote or a backslash (a zero byte after the XOR): the classic tests for "some byte
+            // is less than n" and "some byte is zero", exact as to whether there is one.
+            let control = (x &- ones &* 0x20) & ~x & high
+            let q = x ^ (ones &* 0x22)
+            let quote = (q &- ones) & ~q & high
+            let b = x ^ (ones &* 0x5C)
+            let backslash = (b &- ones) & ~b & high
+            if control | quote | backslash != 0 { return true }
+            i += 8
+        }
+        while i < bytes.count {
+            let c = bytes[i]
+            if c < 0x20 || c == 0x22 || c == 0x5C { return true }
+            i += 1
+        }
+        return false
     }
 
     static func csvRow(_ r: ScreeningResult, into out: inout [UInt8]) {

@@ -108,13 +108,16 @@ struct APIController: RouteCollection {
     /// hold up the other connections of its event loop.
     @Sendable func screen(request: Request) throws -> EventLoopFuture<Response> {
         let account = try request.require(.screen)
-        let settings = request.services.settings
+        let services = request.services
+        let settings = services.settings
         guard let body = request.body.data, body.readableBytes > 0 else {
             throw Problem.invalid([.init(field: "body", message: #"send {"lines": [ … ]}"#)])
         }
         // Also checked while the body streams in; this holds for bodies that arrive whole.
         guard body.readableBytes <= settings.maximumBodyBytes else { throw Abort(.payloadTooLarge) }
-        let respond: @Sendable () throws -> Response = { try Self.screen(body, account: account, request: request) }
+        let respond: @Sendable () throws -> Response = {
+            try Self.screen(body, account: account, services: services, request: request)
+        }
         guard body.readableBytes > Self.inlineScreeningBytes else {
             return request.eventLoop.makeCompletedFuture(Result(catching: respond))
         }
@@ -124,8 +127,9 @@ struct APIController: RouteCollection {
     /// The largest screening request screened on the event loop (about 30 lines).
     static let inlineScreeningBytes = 8 << 10
 
-    static func screen(_ body: ByteBuffer, account: UserAccount, request: Request) throws -> Response {
-        let services = request.services
+    static func screen(_ body: ByteBuffer, account: UserAccount, services: WebServices, request: Request) throws
+        -> Response
+    {
         let bytes = Array(body.readableBytesView)
         let maximum = services.settings.maximumLinesPerRequest
         let (input, count) =

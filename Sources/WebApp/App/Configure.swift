@@ -86,9 +86,12 @@ struct SecurityHeadersMiddleware: Middleware {
 
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         next.respond(to: request).map { response in
-            for (name, value) in Self.headers where !response.headers.contains(name: name) {
-                response.headers.add(name: name, value: value)
+            // One read and one write: each access to `Response.headers` takes a lock and copies them.
+            var headers = response.headers
+            for (name, value) in Self.headers where !headers.contains(name: name) {
+                headers.add(name: name, value: value)
             }
+            response.headers = headers
             return response
         }
     }
