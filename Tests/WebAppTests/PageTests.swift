@@ -27,6 +27,21 @@ struct PageTests {
         }
     }
 
+    @Test("Errors outside the pages and the API carry the security headers too")
+    func errorHeaders() async throws {
+        try await WebHarness.run { web in
+            for path in ["/no-such-page", "/api/v1/no-such-endpoint", "/style.css/x"] {
+                let response = try await web.send(.GET, path)
+                #expect(response.status == .notFound, "\(path)")
+                #expect(response.headers.first(name: "X-Content-Type-Options") == "nosniff", "\(path)")
+                #expect(response.headers.first(name: "X-Frame-Options") == "DENY", "\(path)")
+                #expect(
+                    response.headers.first(name: "Content-Security-Policy")?.contains("frame-ancestors 'none'") == true,
+                    "\(path)")
+            }
+        }
+    }
+
     @Test("Public pages stay under 100 KB, in every language, for a weak connection")
     func pageSizes() async throws {
         try await WebHarness.run { web in

@@ -29,8 +29,9 @@ public func configure(_ app: Application, services: WebServices) throws {
     // One line per request at debug level (LOG_LEVEL=debug): at info it cost a sixth of the throughput under load,
     // and a proxy in front usually keeps access logs. Security events go to the audit log whatever the level.
     app.middleware.use(RouteLoggingMiddleware(logLevel: .debug))
-    app.middleware.use(ErrorMiddleware.default(environment: app.environment))
+    // Outside the error middleware, so that its answers (404 for an unknown path) carry the headers too.
     app.middleware.use(SecurityHeadersMiddleware())
+    app.middleware.use(ErrorMiddleware.default(environment: app.environment))
     guard let files = StaticFiles.bundled else {
         throw Abort(.internalServerError, reason: "the web app's static files (Web/Public) cannot be read")
     }
