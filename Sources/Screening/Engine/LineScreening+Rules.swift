@@ -96,7 +96,11 @@ extension LineScreening {
             }
         }
         if !documents.isEmpty, !record.has(.permitRefs) {
-            let shown = documents.prefix(3).joined(separator: "; ")
+            var shown = ""
+            for (k, document) in documents.prefix(3).enumerated() {
+                if k > 0 { shown += "; " }
+                shown += document
+            }
             add(.missingPermit, "the line carries no permit reference, but needs: \(shown)")
         }
         for flag in basis.codeFlags { add(flag.code, flag.message) }

@@ -362,6 +362,8 @@ enum ScreeningRequest {
     /// with the same reader and engine as a file and the same JSON Lines writer.
     static func run(_ input: [UInt8], engine: ScreeningEngine) -> Outcome {
         var output: [UInt8] = []
+        // A red line's result is about 3 KB: room for it (and more as lines come) without growing step by step.
+        output.reserveCapacity(4096)
         var errors: [DeclarationError] = []
         var summary = ScreeningSummary()
         var reader = DeclarationReader(source: MemorySource(input), format: .jsonl)
