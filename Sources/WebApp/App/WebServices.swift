@@ -19,12 +19,18 @@ public final class WebServices: Sendable {
     let runner: ScreeningJobRunner
     public let settings: WebSettings
     let throttle = SignInThrottle()
-    /// Token digest → the account it acts for, for `tokenLifetime` seconds: an API client sending many requests
-    /// costs one database query per token every few seconds instead of one per request.
-    private let tokens = Locked<[SHA256Digest: (account: UserAccount, until: Date)]>([:])
+    /// Token digest → the account it acts for, checked at most `tokenLifetime` seconds ago: an API client sending
+    /// many requests costs one database query per token every few seconds instead of one per request.
+    private let tokens = Locked(TokenChecks())
+    /// Database checks of tokens under way, one per token, which every request that needs one waits for.
+    private let tokenChecksUnderWay = Locked<[SHA256Digest: (generation: Int, task: Task<UserAccount?, any Error>)]>(
+        [:])
     /// How long a token check is trusted. A token revoked or an account disabled elsewhere (the CLI, another app
     /// server) stops working here within this time; a revocation on this server takes effect at once.
     static let tokenLifetime: TimeInterval = 10
+    /// When a token in use is checked again, in the background, while its last check still serves: a busy client's
+    /// requests never wait for the database, and never all ask it at once when the check runs out.
+    static let tokenRecheck: TimeInterval = 8
     private let current: Locked<ReferenceState>
 
     /// The reference set as the routes use it. Immutable; swapped whole.
@@ -77,25 +83,47 @@ public final class WebServices: Sendable {
     /// The enabled account that holds the unrevoked token with this digest (cached for `tokenLifetime`).
     func tokenOwner(digest: SHA256Digest, now: Date = Date()) async throws -> UserAccount? {
         if let account = cachedTokenOwner(digest: digest, now: now) { return account }
-        guard let (account, _) = try await accounts.tokenOwner(tokenHash: Secrets.hex(digest)) else {
-            tokens.update { $0[digest] = nil }
-            return nil
-        }
-        tokens.update {
-            if $0.count >= 10_000 { $0.removeAll() }
-            $0[digest] = (account, now + Self.tokenLifetime)
-        }
+        return try await checkToken(digest)
+    }
+
+    /// The account of a token checked less than `tokenLifetime` ago, without waiting for the database; a check
+    /// older than `tokenRecheck` starts the next one in the background.
+    func cachedTokenOwner(digest: SHA256Digest, now: Date = Date()) -> UserAccount? {
+        let (account, recheck) = tokens.update { $0.use(digest, now: now) }
+        if recheck { Task { _ = try? await self.checkToken(digest) } }
         return account
     }
 
-    /// The account of a token checked less than `tokenLifetime` ago, without asking the database.
-    func cachedTokenOwner(digest: SHA256Digest, now: Date = Date()) -> UserAccount? {
-        guard let hit = tokens.update({ $0[digest] }), hit.until > now else { return nil }
-        return hit.account
+    /// Asks the database about a token: one query at a time per token, which concurrent callers share.
+    func checkToken(_ digest: SHA256Digest) async throws -> UserAccount? {
+        let check = tokenChecksUnderWay.update { underWay in
+            // A check that began before `forgetTokens()` may have seen a token since revoked: not shared.
+            let generation = tokens.update { $0.generation }
+            if let running = underWay[digest], running.generation == generation { return running.task }
+            let task = Task {
+                defer {
+                    self.tokenChecksUnderWay.update {
+                        if $0[digest]?.generation == generation { $0[digest] = nil }
+                    }
+                }
+                do {
+                    let owner = try await self.accounts.tokenOwner(tokenHash: Secrets.hex(digest))?.0
+                    self.tokens.update { $0.store(owner, for: digest, at: Date(), generation: generation) }
+                    return owner
+                } catch {
+                    self.tokens.update { $0.checkFailed(digest) }
+                    throw error
+                }
+            }
+            underWay[digest] = (generation, task)
+            return task
+        }
+        return try await check.value
     }
 
-    /// Forgets cached token checks (after a revocation or an account change on this server).
-    func forgetTokens() { tokens.update { $0.removeAll() } }
+    /// Forgets cached token checks (after a revocation or an account change on this server); a check under way
+    /// when this happens is not kept.
+    func forgetTokens() { tokens.update { $0.forget() } }
 
     /// Rebuilds the reference state from the database (after an import).
     public func reloadReference() async throws {
@@ -181,6 +209,48 @@ public struct WebSettings: Sendable {
 }
 
 /// A value behind a lock.
+/// The token checks an app server trusts (see `WebServices.tokenOwner`).
+struct TokenChecks: Sendable {
+    struct Check: Sendable {
+        var account: UserAccount
+        var checked: Date
+        var rechecking = false
+    }
+    private(set) var checks: [SHA256Digest: Check] = [:]
+    /// Counts `forget()`s, so that a check that began before one is not stored after it.
+    private(set) var generation = 0
+
+    /// The account, while its check is younger than `tokenLifetime`, and whether to start the next check now.
+    mutating func use(_ digest: SHA256Digest, now: Date) -> (UserAccount?, recheck: Bool) {
+        guard var check = checks[digest] else { return (nil, false) }
+        let age = now.timeIntervalSince(check.checked)
+        guard age < WebServices.tokenLifetime else { return (nil, false) }
+        guard age >= WebServices.tokenRecheck, !check.rechecking else { return (check.account, false) }
+        check.rechecking = true
+        checks[digest] = check
+        return (check.account, true)
+    }
+
+    mutating func store(_ owner: UserAccount?, for digest: SHA256Digest, at date: Date, generation: Int) {
+        guard generation == self.generation else { return }
+        guard let owner else {
+            checks[digest] = nil
+            return
+        }
+        if checks.count >= 10_000 { checks.removeAll() }
+        checks[digest] = Check(account: owner, checked: date)
+    }
+
+    /// A check that could not reach the database: the last one serves until it runs out, and the next request
+    /// after `tokenRecheck` tries again.
+    mutating func checkFailed(_ digest: SHA256Digest) { checks[digest]?.rechecking = false }
+
+    mutating func forget() {
+        checks.removeAll()
+        generation += 1
+    }
+}
+
 final class Locked<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: Value
