@@ -222,9 +222,11 @@ public final class ScreeningEngine: Sendable {
             self.requirementsBySlot = bySlot
             self.itemRequirements = itemRequirements
             var componentTexts: [Int64: String] = [:]
+            var controlledComponents = [[Int32]](repeating: [], count: reference.items.count)
             for (b, blend) in reference.items.enumerated() where !blend.composition.isEmpty {
                 for component in blend.composition {
                     guard let id = component.itemID, let c = positions[id] else { continue }
+                    if facts[Int(c)].controlled { controlledComponents[b].append(c) }
                     let key = Self.componentKey(blend: Int32(b), component: c)
                     if componentTexts[key] == nil {
                         componentTexts[key] =
@@ -233,12 +235,7 @@ public final class ScreeningEngine: Sendable {
                 }
             }
             self.componentTexts = componentTexts
-            controlledComponents = reference.items.map { item in
-                item.composition.compactMap { component in
-                    guard let id = component.itemID, let i = positions[id], facts[Int(i)].controlled else { return nil }
-                    return i
-                }
-            }
+            self.controlledComponents = controlledComponents
         }
     }
 

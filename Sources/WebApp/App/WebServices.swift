@@ -107,8 +107,10 @@ public final class WebServices: Sendable {
                     }
                 }
                 do {
+                    // Trusted from when the query began: a revocation committed while it ran counts from then.
+                    let asked = Date()
                     let owner = try await self.accounts.tokenOwner(tokenHash: Secrets.hex(digest))?.0
-                    self.tokens.update { $0.store(owner, for: digest, at: Date(), generation: generation) }
+                    self.tokens.update { $0.store(owner, for: digest, at: asked, generation: generation) }
                     return owner
                 } catch {
                     self.tokens.update { $0.checkFailed(digest) }
@@ -208,7 +210,6 @@ public struct WebSettings: Sendable {
     }
 }
 
-/// A value behind a lock.
 /// The token checks an app server trusts (see `WebServices.tokenOwner`).
 struct TokenChecks: Sendable {
     struct Check: Sendable {
@@ -251,6 +252,7 @@ struct TokenChecks: Sendable {
     }
 }
 
+/// A value behind a lock.
 final class Locked<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: Value
