@@ -1,5 +1,6 @@
 import FluentKit
 import Foundation
+import GreenCustomsCore
 
 /// An account. The password is stored only as a Bcrypt hash, made by the caller.
 final class UserModel: Model, @unchecked Sendable {
@@ -7,6 +8,8 @@ final class UserModel: Model, @unchecked Sendable {
 
     @ID(key: .id) var id: UUID?
     @Field(key: "name") var name: String
+    /// `UserAccount.key(forName:)` of the name, unique.
+    @OptionalField(key: "name_key") var nameKey: String?
     @Field(key: "role") var role: String
     @Field(key: "password_hash") var passwordHash: String
     @Field(key: "disabled") var disabled: Bool
@@ -16,6 +19,7 @@ final class UserModel: Model, @unchecked Sendable {
 
     init(name: String, role: String, passwordHash: String, createdAt: Date) {
         self.name = name
+        self.nameKey = UserAccount.key(forName: name)
         self.role = role
         self.passwordHash = passwordHash
         self.disabled = false
@@ -47,6 +51,8 @@ final class WebSessionModel: Model, @unchecked Sendable {
     @Field(key: "key_hash") var keyHash: String
     /// The session's data as JSON.
     @Field(key: "payload") var payload: String
+    /// The signed-in account, once there is one: its sessions end when its password, role or state changes.
+    @OptionalField(key: "user_id") var userID: UUID?
     @Field(key: "expires_at") var expiresAt: Date
 
     init() {}

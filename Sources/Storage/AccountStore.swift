@@ -20,22 +20,26 @@ public struct AccountStore: Sendable {
     public func createUser(name: String, role: Role, passwordHash: String) async throws -> UserAccount {
         if let problem = UserAccount.problem(withName: name) { throw AccountError.invalidName(name, problem) }
         let db = storage.database
-        if try await UserModel.query(on: db).filter(\.$name == name).first() != nil {
-            throw AccountError.nameTaken(name)
-        }
+        if let existing = try await Self.model(named: name, on: db) { throw AccountError.nameTaken(existing.name) }
         let model = UserModel(name: name, role: role.rawValue, passwordHash: passwordHash, createdAt: clock())
         do { try await model.create(on: db) } catch {
             // Another process created the same name between the check and the insert (the unique index said no).
-            if try await UserModel.query(on: db).filter(\.$name == name).first() != nil {
-                throw AccountError.nameTaken(name)
+            if let existing = try await Self.model(named: name, on: db) {
+                throw AccountError.nameTaken(existing.name)
             }
             throw error
         }
         return try Self.account(model)
     }
 
+    /// The account with this name, or else the one whose name has the same key (`ADMIN1` finds `admin1`).
+    static func model(named name: String, on db: any Database) async throws -> UserModel? {
+        if let exact = try await UserModel.query(on: db).filter(\.$name == name).first() { return exact }
+        return try await UserModel.query(on: db).filter(\.$nameKey == UserAccount.key(forName: name)).first()
+    }
+
     public func user(named name: String) async throws -> UserAccount? {
-        try await UserModel.query(on: storage.database).filter(\.$name == name).first().map(Self.account)
+        try await Self.model(named: name, on: storage.database).map(Self.account)
     }
 
     public func user(id: UUID) async throws -> UserAccount? {
@@ -44,9 +48,7 @@ public struct AccountStore: Sendable {
 
     /// The account and its password hash, for signing in.
     public func credentials(named name: String) async throws -> (account: UserAccount, passwordHash: String)? {
-        guard let model = try await UserModel.query(on: storage.database).filter(\.$name == name).first() else {
-            return nil
-        }
+        guard let model = try await Self.model(named: name, on: storage.database) else { return nil }
         return (try Self.account(model), model.passwordHash)
     }
 
@@ -54,20 +56,24 @@ public struct AccountStore: Sendable {
         try await UserModel.query(on: storage.database).sort(\.$name).all().map(Self.account)
     }
 
-    /// Changes an account's role, password hash or disabled state; nil leaves a field as it is.
+    /// Changes an account's role, password hash or disabled state; nil leaves a field as it is. Any change ends the
+    /// account's browser sessions in the same transaction, on every app server sharing the database: a session
+    /// opened with the old password or for the old role does not outlive it.
     @discardableResult
     public func updateUser(
         named name: String, role: Role? = nil, passwordHash: String? = nil, disabled: Bool? = nil
     ) async throws -> UserAccount {
-        let db = storage.database
-        guard let model = try await UserModel.query(on: db).filter(\.$name == name).first() else {
-            throw AccountError.noSuchUser(name)
+        try await storage.database.transaction { db in
+            guard let model = try await Self.model(named: name, on: db) else { throw AccountError.noSuchUser(name) }
+            if let role { model.role = role.rawValue }
+            if let passwordHash { model.passwordHash = passwordHash }
+            if let disabled { model.disabled = disabled }
+            try await model.update(on: db)
+            if role != nil || passwordHash != nil || disabled != nil, let id = model.id {
+                try await WebSessionModel.query(on: db).filter(\.$userID == id).delete()
+            }
+            return try Self.account(model)
         }
-        if let role { model.role = role.rawValue }
-        if let passwordHash { model.passwordHash = passwordHash }
-        if let disabled { model.disabled = disabled }
-        try await model.update(on: db)
-        return try Self.account(model)
     }
 
     /// Stores a new token for `owner`. `tokenHash` is the SHA-256 hex digest of the secret, `prefix` its first
@@ -77,7 +83,7 @@ public struct AccountStore: Sendable {
         -> APITokenInfo
     {
         let db = storage.database
-        guard let user = try await UserModel.query(on: db).filter(\.$name == owner).first(), let userID = user.id else {
+        guard let user = try await Self.model(named: owner, on: db), let userID = user.id else {
             throw AccountError.noSuchUser(owner)
         }
         let model = APITokenModel()
@@ -112,9 +118,9 @@ public struct AccountStore: Sendable {
     public func tokens(owner: String? = nil) async throws -> [APITokenInfo] {
         var query = APITokenModel.query(on: storage.database).with(\.$user).sort(\.$createdAt, .descending)
         if let owner {
-            guard let user = try await UserModel.query(on: storage.database).filter(\.$name == owner).first(),
-                let id = user.id
-            else { throw AccountError.noSuchUser(owner) }
+            guard let user = try await Self.model(named: owner, on: storage.database), let id = user.id else {
+                throw AccountError.noSuchUser(owner)
+            }
             query = query.filter(\.$user.$id == id)
         }
         return try await query.all().map { Self.info($0, owner: $0.user.name) }
@@ -248,31 +254,43 @@ public struct SessionStore: Sendable {
 
     public init(storage: StorageDatabase) { self.storage = storage }
 
-    /// The session's JSON, unless it is missing or expired.
-    public func read(keyHash: String, now: Date = Date()) async throws -> String? {
+    /// A stored session: its JSON and when it runs out.
+    public struct Stored: Sendable, Equatable {
+        public var payload: String
+        public var expiresAt: Date
+    }
+
+    /// The session, unless it is missing or expired.
+    public func read(keyHash: String, now: Date = Date()) async throws -> Stored? {
         guard let model = try await WebSessionModel.query(on: storage.database).filter(\.$keyHash == keyHash).first()
         else { return nil }
         guard model.expiresAt > now else {
             try await model.delete(on: storage.database)
             return nil
         }
-        return model.payload
+        return Stored(payload: model.payload, expiresAt: model.expiresAt)
     }
 
-    public func write(keyHash: String, payload: String, expiresAt: Date) async throws {
+    /// Stores a session; `userID` is its signed-in account, whose changes end it (`AccountStore.updateUser`).
+    public func write(keyHash: String, payload: String, expiresAt: Date, userID: UUID?) async throws {
         let db = storage.database
         if let model = try await WebSessionModel.query(on: db).filter(\.$keyHash == keyHash).first() {
             model.payload = payload
             model.expiresAt = expiresAt
+            model.userID = userID
             try await model.update(on: db)
         } else {
             let model = WebSessionModel()
             model.keyHash = keyHash
             model.payload = payload
             model.expiresAt = expiresAt
+            model.userID = userID
             try await model.create(on: db)
         }
     }
+
+    /// How many sessions are stored (expired ones included), for tests and operations.
+    public func count() async throws -> Int { try await WebSessionModel.query(on: storage.database).count() }
 
     public func delete(keyHash: String) async throws {
         try await WebSessionModel.query(on: storage.database).filter(\.$keyHash == keyHash).delete()

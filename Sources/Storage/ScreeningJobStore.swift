@@ -23,6 +23,10 @@ final class ScreeningJobModel: Model, @unchecked Sendable {
     @OptionalField(key: "started_at") var startedAt: Date?
     @OptionalField(key: "finished_at") var finishedAt: Date?
     @Field(key: "heartbeat_at") var heartbeatAt: Date
+    @OptionalField(key: "input_format") var inputFormat: String?
+    @OptionalField(key: "input_header") var inputHeader: Data?
+    @OptionalField(key: "header_lines") var headerLines: Int?
+    @OptionalField(key: "chunks") var chunks: Int?
 
     init() {}
 }
@@ -33,6 +37,7 @@ final class ScreeningJobModel: Model, @unchecked Sendable {
 public struct ScreeningJobStore: Sendable {
     static let linesTable = "screening_job_lines"
     static let problemsTable = "screening_job_problems"
+    static let chunksTable = "screening_job_chunks"
     /// Rows per INSERT: 9 values each stays under SQLite's and PostgreSQL's limits on bound values.
     static let rowsPerInsert = 500
 
@@ -54,6 +59,43 @@ public struct ScreeningJobStore: Sendable {
         model.id = job.id
         Self.copy(job, into: model)
         try await model.create(on: storage.database)
+    }
+
+    /// Stores `job` unless its owner already has `limit` jobs that are not finished, in one step that concurrent
+    /// requests (on this server or another sharing the database) cannot interleave: a single INSERT … SELECT … WHERE
+    /// count < limit, which SQLite runs under its write lock, after a per-owner advisory lock on PostgreSQL. Returns
+    /// false, storing nothing, when the owner is at the limit.
+    public func create(_ job: ScreeningJob, unlessUnfinishedAtLeast limit: Int) async throws -> Bool {
+        if try sql.dialect.name == "postgresql" {
+            return try await storage.database.transaction { db in
+                guard let sql = db as? any SQLDatabase else {
+                    throw StorageError(message: "screening jobs need an SQL database")
+                }
+                try await sql.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "screening_jobs:" + job.owner)))").run()
+                return try await Self.insert(job, unlessUnfinishedAtLeast: limit, sql: sql, db: db)
+            }
+        }
+        return try await Self.insert(job, unlessUnfinishedAtLeast: limit, sql: sql, db: storage.database)
+    }
+
+    /// The INSERT … SELECT of `create(_:unlessUnfinishedAtLeast:)`, and whether it stored the job.
+    static func insert(_ job: ScreeningJob, unlessUnfinishedAtLeast limit: Int, sql: any SQLDatabase, db: any Database)
+        async throws -> Bool
+    {
+        let unfinished: [any Encodable & Sendable] = ScreeningJob.Status.allCases.filter { !$0.isFinished }
+            .map(\.rawValue)
+        try await sql.raw(
+            """
+            INSERT INTO \(ident: ScreeningJobModel.schema) ("id", "owner", "source", "status", "total_lines", "lines",
+            "errors", "green", "yellow", "red", "reference_version", "created_at", "heartbeat_at")
+            SELECT \(bind: job.id), \(bind: job.owner), \(bind: String(job.source.prefix(255))),
+            \(bind: job.status.rawValue), \(bind: job.totalLines), 0, 0, 0, 0, 0, \(bind: job.referenceVersion),
+            \(bind: job.createdAt), \(bind: job.heartbeatAt)
+            WHERE (SELECT COUNT(*) FROM \(ident: ScreeningJobModel.schema) WHERE "owner" = \(bind: job.owner)
+            AND "status" IN (\(binds: unfinished))) < \(bind: limit)
+            """
+        ).run()
+        return try await ScreeningJobModel.find(job.id, on: db) != nil
     }
 
     public func job(id: UUID) async throws -> ScreeningJob? {
@@ -150,6 +192,7 @@ public struct ScreeningJobStore: Sendable {
             }
             try await sql.delete(from: Self.linesTable).where("job_id", .equal, SQLBind(id)).run()
             try await sql.delete(from: Self.problemsTable).where("job_id", .equal, SQLBind(id)).run()
+            try await sql.delete(from: Self.chunksTable).where("job_id", .equal, SQLBind(id)).run()
             try await ScreeningJobModel.query(on: db).filter(\.$id == id).delete()
         }
     }
@@ -266,6 +309,6 @@ public struct ScreeningJobStore: Sendable {
             status: ScreeningJob.Status(rawValue: m.status) ?? .failed, totalLines: m.totalLines, lines: m.lines,
             errors: m.errors, green: m.green, yellow: m.yellow, red: m.red, summaryJSON: m.summaryJSON,
             message: m.message, referenceVersion: m.referenceVersion, createdAt: m.createdAt, startedAt: m.startedAt,
-            finishedAt: m.finishedAt, heartbeatAt: m.heartbeatAt)
+            finishedAt: m.finishedAt, heartbeatAt: m.heartbeatAt, chunks: m.chunks ?? 0)
     }
 }

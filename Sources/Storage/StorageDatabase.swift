@@ -95,10 +95,13 @@ public final class StorageDatabase: Sendable {
         case .sqliteMemory:
             databases.use(.sqlite(.memory, sqlLogLevel: .trace), as: .sqlite)
         case .postgres(let url):
-            databases.use(try .postgres(url: url, sqlLogLevel: .trace), as: .psql)
+            // Up to 4 connections per event loop: a web app's requests, the job workers and the audit writer
+            // overlap, and migrating holds one connection for its lock while it works on another.
+            databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 4, sqlLogLevel: .trace), as: .psql)
         }
         let storage = StorageDatabase(location: location, databases: databases, threadPool: threadPool, logger: logger)
         do {
+            if case .sqliteFile = location { try await storage.prepareSQLiteFile() }
             try await storage.migrate()
         } catch {
             await storage.shutdown()
@@ -115,12 +118,63 @@ public final class StorageDatabase: Sendable {
         return logger
     }
 
+    /// How long a SQLite connection waits for another connection's (or process's) write to end before it gives up
+    /// with "database is locked". SQLiteNIO's own busy handler retries at once, for ever, spinning a thread.
+    public static let sqliteBusyTimeoutMilliseconds = 5_000
+
+    /// A SQLite file as an embedded web database wants it: write-ahead logging, so that readers never wait for a
+    /// writer (a reference import holding the write lock for seconds no longer stalls every page), `synchronous =
+    /// NORMAL` (durable at each checkpoint, never corrupt; the usual setting with WAL), and a busy timeout on every
+    /// connection of the pool (one per event loop). WAL is a property of the file and stays once set.
+    func prepareSQLiteFile() async throws {
+        var loops = databases.eventLoopGroup.makeIterator()
+        var first = true
+        while let loop = loops.next() {
+            guard let sql = databases.database(logger: logger, on: loop) as? any SQLDatabase else { return }
+            try await sql.raw("PRAGMA busy_timeout = \(unsafeRaw: String(Self.sqliteBusyTimeoutMilliseconds))").run()
+            if first {
+                try await sql.raw("PRAGMA journal_mode = WAL").run()
+                first = false
+            }
+            try await sql.raw("PRAGMA synchronous = NORMAL").run()
+        }
+    }
+
+    /// The SQLite journal mode (`wal`), or nil on PostgreSQL.
+    public func sqliteJournalMode() async throws -> String? {
+        guard case .sqliteFile = location, let sql = database as? any SQLDatabase else { return nil }
+        return try await sql.raw("PRAGMA journal_mode").first()?.decode(column: "journal_mode", as: String.self)
+    }
+
     /// A database handle for queries.
     public var database: any Database {
         databases.database(logger: logger, on: databases.eventLoopGroup.any())!
     }
 
     func migrate() async throws {
+        // App servers (and tests) starting at once against one PostgreSQL database would otherwise create the same
+        // tables at the same moment and fail: the first holds an advisory lock on one connection while it migrates,
+        // the others wait for it and then find nothing left to do.
+        if case .postgres = location, let sql = database as? any SQLDatabase {
+            try await sql.withSession { session in
+                try await session.raw("SELECT pg_advisory_lock(\(literal: Self.migrationLock))").run()
+                do {
+                    try await self.runMigrations()
+                } catch {
+                    try? await session.raw("SELECT pg_advisory_unlock(\(literal: Self.migrationLock))").run()
+                    throw error
+                }
+                try await session.raw("SELECT pg_advisory_unlock(\(literal: Self.migrationLock))").run()
+            }
+            return
+        }
+        try await runMigrations()
+    }
+
+    /// The advisory lock key held while migrating ("GCmigr" in ASCII).
+    static let migrationLock = 0x4743_6D69_6772
+
+    private func runMigrations() async throws {
         let migrations = Migrations()
         StorageMigrations.register(on: migrations)
         let migrator = Migrator(
@@ -133,6 +187,30 @@ public final class StorageDatabase: Sendable {
     public func ping() async throws {
         guard let sql = database as? any SQLDatabase else { return }
         try await sql.raw("SELECT 1").run()
+    }
+
+    /// What a health check says of the database.
+    public enum Health: String, Sendable {
+        /// It answered within the time allowed.
+        case ok
+        /// It did not answer in time (a long write holds it): the app still serves what it keeps in memory.
+        case busy
+        /// It answered with an error.
+        case unreachable
+    }
+
+    /// Pings the database, waiting at most `timeout`: a health check must answer even while the database is busy.
+    public func health(timeout: Duration = .seconds(1)) async -> Health {
+        await withTaskGroup(of: Health.self) { group in
+            group.addTask { (try? await self.ping()) == nil ? .unreachable : .ok }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return .busy
+            }
+            let first = await group.next() ?? .busy
+            group.cancelAll()
+            return first
+        }
     }
 
     public func shutdown() async {

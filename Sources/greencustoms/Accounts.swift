@@ -7,7 +7,8 @@ import WebApp
 
 struct User: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create and manage accounts.", subcommands: [Create.self, List.self, SetRole.self, Disable.self])
+        abstract: "Create and manage accounts.",
+        subcommands: [Create.self, List.self, SetRole.self, SetPassword.self, Disable.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -40,14 +41,14 @@ struct User: AsyncParsableCommand {
             guard let password = readLine(strippingNewline: true), !password.isEmpty else {
                 throw ValidationError("no password on standard input")
             }
-            if let problem = Secrets.passwordProblem(password) { throw ValidationError(problem) }
+            if let problem = Secrets.passwordProblem(password, name: name) { throw ValidationError(problem) }
             let hash = try Secrets.hashPassword(password)
             try await withStorage(databaseOptions) { storage in
                 let account = try await AccountStore(storage: storage).createUser(
                     name: name, role: role, passwordHash: hash)
                 try await AuditLog(storage: storage).record(
                     AuditEvent(
-                        at: Date(), actor: "cli", action: .userCreated, target: name, detail: "role \(role.rawValue)"))
+                        at: Date(), actor: cliActor, action: .userCreated, target: name, detail: "role \(role.rawValue)"))
                 print("Created \(account.name) (\(account.role.rawValue)).")
             }
         }
@@ -77,8 +78,39 @@ struct User: AsyncParsableCommand {
                 try await AccountStore(storage: storage).updateUser(named: name, role: role)
                 try await AuditLog(storage: storage).record(
                     AuditEvent(
-                        at: Date(), actor: "cli", action: .userChanged, target: name, detail: "role \(role.rawValue)"))
+                        at: Date(), actor: cliActor, action: .userChanged, target: name, detail: "role \(role.rawValue)"))
                 print("\(name) is now \(role.rawValue).")
+            }
+        }
+    }
+
+    struct SetPassword: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-password",
+            abstract: "Give an account a new password (read from standard input); its browser sessions end.")
+        @Argument var name: String
+        @Flag(name: .long, help: "Read the password from the first line of standard input.")
+        var passwordStdin = false
+        @OptionGroup var databaseOptions: DatabaseOptions
+
+        func validate() throws {
+            guard passwordStdin else {
+                throw ValidationError(
+                    "give the password on standard input with --password-stdin (never as an argument)")
+            }
+        }
+
+        func run() async throws {
+            guard let password = readLine(strippingNewline: true), !password.isEmpty else {
+                throw ValidationError("no password on standard input")
+            }
+            if let problem = Secrets.passwordProblem(password, name: name) { throw ValidationError(problem) }
+            let hash = try Secrets.hashPassword(password)
+            try await withStorage(databaseOptions) { storage in
+                try await AccountStore(storage: storage).updateUser(named: name, passwordHash: hash)
+                try await AuditLog(storage: storage).record(
+                    AuditEvent(at: Date(), actor: cliActor, action: .userChanged, target: name, detail: "new password"))
+                print("\(name) has a new password; its sessions have ended.")
             }
         }
     }
@@ -95,7 +127,7 @@ struct User: AsyncParsableCommand {
                 try await AccountStore(storage: storage).updateUser(named: name, disabled: !enable)
                 try await AuditLog(storage: storage).record(
                     AuditEvent(
-                        at: Date(), actor: "cli", action: .userChanged, target: name,
+                        at: Date(), actor: cliActor, action: .userChanged, target: name,
                         detail: enable ? "enabled" : "disabled"))
                 print("\(name) is \(enable ? "enabled" : "disabled").")
             }
@@ -123,7 +155,7 @@ struct Token: AsyncParsableCommand {
                     owner: name, label: label, prefix: Secrets.displayPrefix(token), tokenHash: Secrets.digest(token))
                 try await AuditLog(storage: storage).record(
                     AuditEvent(
-                        at: Date(), actor: "cli", action: .tokenCreated, target: info.prefix, detail: "for \(name)"))
+                        at: Date(), actor: cliActor, action: .tokenCreated, target: info.prefix, detail: "for \(name)"))
                 FileHandle.standardError.write(
                     Data("Token \(info.id) for \(name) (\(label)). It is shown only now; store it safely:\n".utf8))
                 print(token)
@@ -159,7 +191,7 @@ struct Token: AsyncParsableCommand {
                 let info = try await AccountStore(storage: storage).revokeToken(token)
                 try await AuditLog(storage: storage).record(
                     AuditEvent(
-                        at: Date(), actor: "cli", action: .tokenRevoked, target: info.prefix, detail: "of \(info.owner)"
+                        at: Date(), actor: cliActor, action: .tokenRevoked, target: info.prefix, detail: "of \(info.owner)"
                     ))
                 print("Revoked \(info.prefix)… of \(info.owner).")
             }
@@ -168,6 +200,15 @@ struct Token: AsyncParsableCommand {
 }
 
 extension Role: ExpressibleByArgument {}
+
+/// Who acts from the command line, for the audit log: `cli:` and the system user running it (`cli:root`,
+/// `cli:amina`), so that an action taken on the server's shell is traced to a person, not to "the command line".
+var cliActor: String {
+    if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name {
+        return "cli:" + String(cString: name)
+    }
+    return "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? "uid \(geteuid())")
+}
 
 /// Opens the database (migrating it) for an account command and always closes it; account errors exit with 1 and
 /// a plain message.

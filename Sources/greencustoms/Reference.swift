@@ -150,7 +150,13 @@ func importFile<R>(
     }
     let info = try await ReferenceProvider.with(database: options.database) { provider in
         try await provider.installBundledIfNeeded()
-        return try await store(provider.store, result, (file as NSString).lastPathComponent)
+        let name = (file as NSString).lastPathComponent
+        let info = try await store(provider.store, result, name)
+        try await AuditLog(storage: provider.storage).record(
+            AuditEvent(
+                at: Date(), actor: cliActor, action: .referenceImport, target: name,
+                detail: "\(info.recordCount) records as \(info.version)"))
+        return info
     }
     return (result, info)
 }

@@ -89,16 +89,61 @@ struct AccountStoreTests {
     func sessions(location: DatabaseLocation) async throws {
         try await withStores(location) { _, _, sessions in
             let now = Date(timeIntervalSince1970: 1_760_000_000)
-            try await sessions.write(keyHash: "k1", payload: #"{"user":"1"}"#, expiresAt: now + 60)
-            #expect(try await sessions.read(keyHash: "k1", now: now) == #"{"user":"1"}"#)
-            try await sessions.write(keyHash: "k1", payload: #"{"user":"2"}"#, expiresAt: now + 60)
-            #expect(try await sessions.read(keyHash: "k1", now: now) == #"{"user":"2"}"#)
+            try await sessions.write(keyHash: "k1", payload: #"{"user":"1"}"#, expiresAt: now + 60, userID: nil)
+            #expect(try await sessions.read(keyHash: "k1", now: now)?.payload == #"{"user":"1"}"#)
+            try await sessions.write(keyHash: "k1", payload: #"{"user":"2"}"#, expiresAt: now + 60, userID: nil)
+            #expect(try await sessions.read(keyHash: "k1", now: now) == .init(payload: #"{"user":"2"}"#, expiresAt: now + 60))
             #expect(try await sessions.read(keyHash: "k1", now: now + 61) == nil)
-            try await sessions.write(keyHash: "k2", payload: "{}", expiresAt: now + 10)
-            try await sessions.write(keyHash: "k3", payload: "{}", expiresAt: now + 100)
+            try await sessions.write(keyHash: "k2", payload: "{}", expiresAt: now + 10, userID: nil)
+            try await sessions.write(keyHash: "k3", payload: "{}", expiresAt: now + 100, userID: nil)
             #expect(try await sessions.purgeExpired(now: now + 50) == 1)
             try await sessions.delete(keyHash: "k3")
             #expect(try await sessions.read(keyHash: "k3", now: now) == nil)
+        }
+    }
+
+    @Test("A new password, a new role or a disabled account ends that account's sessions, not others'", arguments: locations)
+    func sessionsEndWithAccountChanges(location: DatabaseLocation) async throws {
+        try await withStores(location) { accounts, _, sessions in
+            let now = Date(timeIntervalSince1970: 1_760_000_000)
+            let amina = try await accounts.createUser(name: "amina", role: .officer, passwordHash: "h1")
+            let li = try await accounts.createUser(name: "li-wei", role: .officer, passwordHash: "h2")
+            func signIn(_ key: String, _ account: UserAccount) async throws {
+                try await sessions.write(keyHash: key, payload: "{}", expiresAt: now + 600, userID: account.id)
+            }
+            try await signIn("a1", amina)
+            try await signIn("a2", amina)
+            try await signIn("l1", li)
+            try await accounts.updateUser(named: "amina", passwordHash: "h3")
+            #expect(try await sessions.read(keyHash: "a1", now: now) == nil)
+            #expect(try await sessions.read(keyHash: "a2", now: now) == nil)
+            #expect(try await sessions.read(keyHash: "l1", now: now) != nil)
+            try await signIn("a3", amina)
+            try await accounts.updateUser(named: "amina", role: .trainer)
+            #expect(try await sessions.read(keyHash: "a3", now: now) == nil)
+            try await accounts.updateUser(named: "li-wei", disabled: true)
+            #expect(try await sessions.read(keyHash: "l1", now: now) == nil)
+            // Nothing changed: nothing ends.
+            try await signIn("a4", amina)
+            try await accounts.updateUser(named: "amina")
+            #expect(try await sessions.read(keyHash: "a4", now: now) != nil)
+        }
+    }
+
+    @Test("Names that differ only by case or . _ - are one account", arguments: locations)
+    func lookAlikeNames(location: DatabaseLocation) async throws {
+        try await withStores(location) { accounts, _, _ in
+            try await accounts.createUser(name: "admin1", role: .admin, passwordHash: "h")
+            for lookAlike in ["ADMIN1", "admin1.", "Admin_1", "ad-min1"] {
+                await #expect(throws: AccountError.nameTaken("admin1")) {
+                    try await accounts.createUser(name: lookAlike, role: .officer, passwordHash: "x")
+                }
+                // Signing in by a look-alike finds the one account.
+                #expect(try await accounts.credentials(named: lookAlike)?.account.name == "admin1")
+            }
+            #expect(try await accounts.users().map(\.name) == ["admin1"])
+            try await accounts.createUser(name: "admin2", role: .officer, passwordHash: "x")
+            #expect(try await accounts.users().count == 2)
         }
     }
 

@@ -24,6 +24,35 @@ struct ScreeningJobStoreTests {
     }
 
     @Test(
+        "Twenty concurrent jobs from one account: exactly the quota is stored, whatever the interleaving",
+        arguments: ReferenceStoreTests.locations)
+    func quotaRace(location: DatabaseLocation) async throws {
+        try await ReferenceStoreTests.withDatabase(location, clear: Self.clear) { storage in
+            let store = ScreeningJobStore(storage: storage)
+            let t0 = Date(timeIntervalSince1970: 1_760_000_000)
+            let accepted = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for n in 0..<20 {
+                    group.addTask {
+                        try await store.create(
+                            ScreeningJob(
+                                owner: "amina", source: "f\(n).csv", totalLines: 10, referenceVersion: "v1",
+                                createdAt: t0),
+                            unlessUnfinishedAtLeast: 3)
+                    }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(accepted == 3)
+            #expect(try await store.unfinishedCount(owner: "amina") == 3)
+            // Another account has its own quota.
+            #expect(
+                try await store.create(
+                    ScreeningJob(owner: "li", source: "g.csv", totalLines: 1, referenceVersion: "v1", createdAt: t0),
+                    unlessUnfinishedAtLeast: 3))
+        }
+    }
+
+    @Test(
         "Jobs: lines stored in batches, read in order, filtered, paged and deleted",
         arguments: ReferenceStoreTests.locations)
     func lines(location: DatabaseLocation) async throws {

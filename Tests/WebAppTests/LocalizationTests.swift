@@ -108,7 +108,7 @@ struct LocalizationTests {
             let failed = try await web.send(
                 .POST, "/sign-in",
                 headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept-Language", "es")],
-                body: body, cookie: browser.cookie)
+                body: body, cookies: browser.cookies)
             #expect(failed.body.string.contains("El nombre o la contraseña son incorrectos."))
             let cites = Fixtures.bundled.set.items.filter { $0.regime == .cites }.count
             #expect(cites >= 1000, "the check below needs a four-digit count")

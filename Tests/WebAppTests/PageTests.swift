@@ -89,9 +89,14 @@ struct PageTests {
         try await WebHarness.run { web in
             try await web.account("amina", role: .analyst)
             let browser = WebHarness.Browser(web)
-            _ = try await browser.get("/sign-in")
-            let before = browser.cookie
-            #expect(before != nil)
+            let form = try await browser.get("/sign-in")
+            // Looking at the form starts no session: its token travels in a cookie of its own.
+            #expect(browser.cookie == nil && browser.cookies["gc_csrf"] != nil)
+            #expect(form.headers.setCookie?["gc_csrf"]?.isHTTPOnly == true)
+            #expect(try await web.services.sessions.count() == 0)
+            // A session key planted before signing in (session fixation) is never the one signed in.
+            let before = "planted-session-key"
+            browser.cookie = before
             let noToken = try await browser.post(
                 "/sign-in", form: [("name", "amina"), ("password", WebHarness.password)], csrf: false)
             #expect(noToken.status == .forbidden)

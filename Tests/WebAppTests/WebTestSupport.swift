@@ -16,9 +16,12 @@ struct WebHarness {
     static let password = "correct horse battery staple"
     static let passwordHash: String = (try? Secrets.hashPassword(password)) ?? ""
 
-    static func run(settings: WebSettings = WebSettings(), _ body: (WebHarness) async throws -> Void) async throws {
+    static func run(
+        settings: WebSettings = WebSettings(), clock: @escaping @Sendable () -> Date = { Date() },
+        _ body: (WebHarness) async throws -> Void
+    ) async throws {
         let storage = try await StorageDatabase.open(.sqliteMemory)
-        let services = WebServices(storage: storage, reference: Fixtures.bundled.set, settings: settings)
+        let services = WebServices(storage: storage, reference: Fixtures.bundled.set, settings: settings, clock: clock)
         let app = try await Application.make(.testing)
         do {
             try configure(app, services: services)
@@ -44,10 +47,14 @@ struct WebHarness {
 
     func send(
         _ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: String? = nil,
-        cookie: String? = nil
+        cookie: String? = nil, cookies: [String: String] = [:]
     ) async throws -> TestingHTTPResponse {
         var h = HTTPHeaders(headers)
-        if let cookie { h.replaceOrAdd(name: .cookie, value: "gc_session=\(cookie)") }
+        var all = cookies
+        if let cookie { all["gc_session"] = cookie }
+        if !all.isEmpty {
+            h.replaceOrAdd(name: .cookie, value: all.sorted { $0.key < $1.key }.map { "\($0)=\($1)" }.joined(separator: "; "))
+        }
         var buffer = ByteBuffer()
         if let body { buffer.writeString(body) }
         return try await app.testing().performTest(
@@ -61,16 +68,23 @@ struct WebHarness {
         return try await send(.POST, "/api/v1/screenings", headers: headers, body: json)
     }
 
-    /// A browser: keeps the session cookie and the last CSRF token seen on a page.
+    /// A browser: keeps its cookies (the session's, the anonymous form token's) and the last CSRF token seen on a
+    /// page.
     final class Browser: @unchecked Sendable {
         let harness: WebHarness
-        var cookie: String?
+        var cookies: [String: String] = [:]
         var csrf: String?
 
         init(_ harness: WebHarness) { self.harness = harness }
 
+        /// The session cookie.
+        var cookie: String? {
+            get { cookies["gc_session"] }
+            set { cookies["gc_session"] = newValue }
+        }
+
         func get(_ path: String) async throws -> TestingHTTPResponse {
-            let response = try await harness.send(.GET, path, cookie: cookie)
+            let response = try await harness.send(.GET, path, cookies: cookies)
             remember(response)
             return response
         }
@@ -83,7 +97,7 @@ struct WebHarness {
             let body = fields.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")
             let response = try await harness.send(
                 .POST, path, headers: [("Content-Type", "application/x-www-form-urlencoded")], body: body,
-                cookie: cookie)
+                cookies: cookies)
             remember(response)
             return response
         }
@@ -106,7 +120,10 @@ struct WebHarness {
             body += content
             body += Array("\r\n--\(boundary)--\r\n".utf8)
             var headers = HTTPHeaders([("Content-Type", "multipart/form-data; boundary=\(boundary)")])
-            if let cookie { headers.replaceOrAdd(name: .cookie, value: "gc_session=\(cookie)") }
+            if !cookies.isEmpty {
+                headers.replaceOrAdd(
+                    name: .cookie, value: cookies.sorted { $0.key < $1.key }.map { "\($0)=\($1)" }.joined(separator: "; "))
+            }
             var buffer = ByteBuffer()
             buffer.writeBytes(body)
             let response = try await harness.app.testing().performTest(
@@ -136,8 +153,10 @@ struct WebHarness {
         }
 
         func remember(_ response: TestingHTTPResponse) {
-            if let cookie = response.headers.setCookie?["gc_session"] {
-                self.cookie = cookie.string.isEmpty ? nil : cookie.string
+            for name in ["gc_session", "gc_csrf"] {
+                if let cookie = response.headers.setCookie?[name] {
+                    cookies[name] = cookie.string.isEmpty ? nil : cookie.string
+                }
             }
             if let range = response.body.string.range(of: #"name="_csrf" value=""#) {
                 let rest = response.body.string[range.upperBound...]
@@ -158,4 +177,16 @@ extension TestingHTTPResponse {
     var json: [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(body.string.utf8)) as? [String: Any]) ?? [:]
     }
+}
+
+/// A clock that stands still until a test moves it.
+final class ManualClock: Sendable {
+    private let time = Locked(Date(timeIntervalSince1970: 1_800_000_000))
+
+    var now: Date {
+        get { time.value }
+        set { time.value = newValue }
+    }
+
+    var read: @Sendable () -> Date { { self.time.value } }
 }

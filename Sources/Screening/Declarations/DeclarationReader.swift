@@ -22,7 +22,10 @@ public struct DeclarationReader<Source: ByteSource> {
     public private(set) var format: Format?
     var buffer: [UInt8] = []
     var position = 0
-    var line = 1
+    /// Bytes dropped from the front of `buffer` so far: `discarded + position` is how far into the input reading is.
+    var discarded = 0
+    /// The line number of the next record's first line.
+    public internal(set) var line = 1
     var atEnd = false
     let chunkSize: Int
     /// For CSV: the declaration field of each column position, nil for unknown columns.
@@ -35,11 +38,23 @@ public struct DeclarationReader<Source: ByteSource> {
     /// Whether ordinary CSV records take `scanPlainRecord` (off only in tests, which check both ways agree).
     var plainRecords = true
 
-    public init(source: Source, format: Format? = nil, chunkSize: Int = 1 << 20) {
+    /// `firstLine`: the line number of the input's first line, for a part of a larger file (`DeclarationChunker`);
+    /// a CSV part is the file's header followed by the part, so `firstLine` is the part's first line less the
+    /// header's lines.
+    public init(source: Source, format: Format? = nil, chunkSize: Int = 1 << 20, firstLine: Int = 1) {
         self.source = source
         self.format = format
         self.chunkSize = max(chunkSize, 16)
+        self.line = firstLine
     }
+
+    /// How many bytes of the input have been read as records (or skipped as errors and blank lines) so far.
+    public var consumedBytes: Int { discarded + position }
+
+    /// Where reading stops: once this many bytes of the input are consumed, `next` returns nothing more. The bytes
+    /// after it are still there for the reader to look ahead into, as it does when reading the whole file (a part
+    /// of a file cut by `DeclarationChunker` is read with the start of the next part after it).
+    public var stopAt: Int?
 
     /// The CSV columns recognised, in file order (after the first `next`).
     public var recognisedColumns: [DeclarationField] { columns.compactMap { $0 } }
@@ -62,6 +77,7 @@ public struct DeclarationReader<Source: ByteSource> {
             batch.records.reserveCapacity(min(maximum, 1 << 16))
         }
         reading: while batch.records.count < maximum && shared.count < Self.batchBufferBytes {
+            if let stop = stopAt, consumedBytes >= stop { break reading }
             let outcome: Outcome
             switch format {
             case .jsonl: outcome = try parseJSONLine()
@@ -82,6 +98,30 @@ public struct DeclarationReader<Source: ByteSource> {
         return batch
     }
 
+    /// What `skip` passed over.
+    enum Skipped: Equatable {
+        case record(line: Int)
+        case error(DeclarationError)
+        case end
+    }
+
+    /// Reads the next record (or unreadable line) and throws it away: how `DeclarationChunker` finds where records end
+    /// exactly as reading them would.
+    mutating func skip() throws(InputError) -> Skipped {
+        if format == nil { try detectFormat() }
+        if format == .csv && !headerRead { try readHeader() }
+        if let stop = stopAt, consumedBytes >= stop { return .end }
+        var scratch: [UInt8] = []
+        var ranges = FieldRanges()
+        let outcome = format == .jsonl ? try parseJSONLine() : try parseCSV(keepAll: false, into: &scratch, ranges: &ranges)
+        switch outcome {
+        case .record(let record): return .record(line: record.lineNumber)
+        case .placed(let line): return .record(line: line)
+        case .error(let error): return .error(error)
+        case .end, .header: return .end
+        }
+    }
+
     enum Outcome {
         case record(DeclarationRecord)
         /// A CSV record appended to the batch's shared buffer: its first line (where its fields lie there is in
@@ -100,6 +140,7 @@ public struct DeclarationReader<Source: ByteSource> {
         while buffer.count - position < count && !atEnd {
             if position > 0 && position >= buffer.count / 2 {
                 buffer.removeFirst(position)
+                discarded += position
                 position = 0
             }
             if try source.read(into: &buffer, count: chunkSize) == 0 { atEnd = true }

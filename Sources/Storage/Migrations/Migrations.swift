@@ -8,6 +8,8 @@ extension StorageMigrations {
         CreateReferenceSnapshots(),  // 003: binary snapshots of the assembled set, for fast start-up
         CreateAccounts(),  // 004: accounts, API tokens, web sessions, the audit log
         CreateScreeningJobs(),  // 005: files screened in the background, their lines and unreadable lines
+        HardenAccounts(),  // 006: unique name keys; sessions tied to their account
+        CreateScreeningJobChunks(),  // 007: stored uploads cut into parts that any app server claims with a lease
     ]
 }
 

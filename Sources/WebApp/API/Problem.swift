@@ -1,4 +1,5 @@
 import Foundation
+import GreenCustomsCore
 import Vapor
 
 /// An error in the form of RFC 9457 (`application/problem+json`): what went wrong, and for input errors which
@@ -62,7 +63,9 @@ struct ProblemMiddleware: Middleware {
         case let abort as any AbortError:
             var problem = Problem(status: abort.status, detail: abort.reason, instance: request.url.path)
             if abort.status == .payloadTooLarge {
-                problem.detail = "The request body is larger than \(request.services.settings.maximumBodyBytes) bytes."
+                let limit = request.bodyLimit
+                problem.detail = "The request body is larger than \(limit) bytes (\(limit >> 20) MiB), this route's limit."
+                request.recordBodyTooLarge(limit: limit)
             }
             return problem.response(headers: abort.headers)
         case let error as DecodingError:
@@ -104,5 +107,22 @@ extension DecodingError {
         case .dataCorrupted(let context): context.debugDescription
         @unknown default: "invalid"
         }
+    }
+}
+
+extension Request {
+    /// The largest body this request's route takes: its own limit (`RoutesBuilder.upload`, the jobs API) or the
+    /// app's default.
+    var bodyLimit: Int {
+        route?.userInfo[CSRFMiddleware.bodyLimitKey] as? Int ?? application.routes.defaultMaxBodySize.value
+    }
+
+    /// Records a refused oversized body in the audit log (counted: a client retrying records one event per batch).
+    func recordBodyTooLarge(limit: Int) {
+        services.recordCounted(
+            AuditEvent(
+                at: Date(), actor: actorName, action: .bodyTooLarge, target: String(url.path.prefix(200)),
+                detail: "\(method.rawValue) body over \(limit) bytes", address: clientAddress),
+            logger: logger)
     }
 }

@@ -85,7 +85,7 @@ struct AccountsController: RouteCollection {
         let form = try request.content.decode(Form.self)
         let name = form.name.trimmingCharacters(in: .whitespaces)
         guard let role = Role(rawValue: form.role) else { throw Abort(.badRequest, reason: "unknown role") }
-        if let problem = Secrets.passwordProblem(form.password) {
+        if let problem = Secrets.passwordProblem(form.password, name: name) {
             return try await listPage(request, message: nil, error: problem, name: name, status: .unprocessableEntity)
         }
         let hash = try await request.application.threadPool.runIfActive { try Secrets.hashPassword(form.password) }
@@ -209,7 +209,7 @@ struct AccountsController: RouteCollection {
         let account = try await Self.account(request)
         struct Form: Decodable { var password: String }
         let password = try request.content.decode(Form.self).password
-        if let problem = Secrets.passwordProblem(password) {
+        if let problem = Secrets.passwordProblem(password, name: account.name) {
             return try await userPage(request, account, admin: admin, error: problem, status: .unprocessableEntity)
         }
         let hash = try await request.application.threadPool.runIfActive { try Secrets.hashPassword(password) }

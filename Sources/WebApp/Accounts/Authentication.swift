@@ -74,6 +74,12 @@ struct SessionUserMiddleware: Middleware {
                 }
                 return next.respond(to: request)
             }
+            .map { response in
+                // What a signed-in person sees (job results, accounts, the audit log) is kept by no cache: not the
+                // browser's, not a shared computer's back button, not a proxy.
+                if request.caller != nil { response.headers.replaceOrAdd(name: .cacheControl, value: "no-store") }
+                return response
+            }
     }
 }
 
@@ -84,7 +90,7 @@ struct BearerTokenMiddleware: Middleware {
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         guard let token = Self.bearerToken(request.headers) else { return next.respond(to: request) }
         guard token.hasPrefix(Secrets.tokenPrefix) else {
-            return request.eventLoop.makeFailedFuture(Self.refused)
+            return request.eventLoop.makeFailedFuture(Self.refuse(request, "not a Green Customs token"))
         }
         let digest = Secrets.rawDigest(token)
         let services = request.services
@@ -94,7 +100,10 @@ struct BearerTokenMiddleware: Middleware {
         }
         return request.eventLoop.makeFutureWithTask { try await services.tokenOwner(digest: digest) }
             .flatMap { account in
-                guard let account else { return request.eventLoop.makeFailedFuture(Self.refused) }
+                guard let account else {
+                    return request.eventLoop.makeFailedFuture(
+                        Self.refuse(request, "token \(Secrets.displayPrefix(token))… unknown, revoked or disabled"))
+                }
                 request.caller = Caller(account: account, via: .token)
                 return next.respond(to: request)
             }
@@ -109,27 +118,43 @@ struct BearerTokenMiddleware: Middleware {
         return String(value.dropFirst(7).drop { $0 == " " })
     }
 
-    static var refused: Abort {
-        Abort(
+    /// The 401 for a token that does not act for anyone, recorded in the audit log (counted per address and
+    /// token prefix: a client retrying a revoked token is one event per batch).
+    static func refuse(_ request: Request, _ why: String) -> Abort {
+        request.services.recordCounted(
+            AuditEvent(
+                at: Date(), actor: "-", action: .tokenRefused, target: String(request.url.path.prefix(200)),
+                detail: why, address: request.clientAddress),
+            logger: request.logger)
+        return Abort(
             .unauthorized, headers: ["WWW-Authenticate": #"Bearer error="invalid_token""#],
             reason: "The API token is unknown or revoked.")
     }
 }
 
-/// Cross-site request forgery protection for the browser pages: every session holds a random token; every form
-/// carries it in the hidden field `_csrf`; a POST whose field does not match is refused with 403. API routes are
-/// exempt: they authenticate with a bearer token, which a browser never sends on its own.
+/// Cross-site request forgery protection for the browser pages: every form carries a random token in the hidden
+/// field `_csrf`; a POST whose field does not match is refused with 403 (and recorded in the audit log). A signed-in
+/// session keeps its token in the session; an anonymous visitor's form (the sign-in page) keeps it in the cookie
+/// `gc_csrf` instead (a double-submit cookie), so that looking at the sign-in page writes nothing to the database.
+/// API routes are exempt: they authenticate with a bearer token, which a browser never sends on its own.
 struct CSRFMiddleware: Middleware {
     static let field = "_csrf"
+    static let cookie = "gc_csrf"
     /// A route's `userInfo` key for its body limit in bytes, when it is not the default (set by `RoutesBuilder.upload`).
     static let bodyLimitKey: AnySendableHashable = "greencustoms.bodyLimit"
 
+    private struct NewCookieKey: StorageKey { typealias Value = String }
+
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        guard [.POST, .PUT, .PATCH, .DELETE].contains(request.method) else { return next.respond(to: request) }
-        // A body that arrived in several parts (an upload) is still streaming: collect it first, up to the route's own
-        // limit, to read the form's field.
+        guard [.POST, .PUT, .PATCH, .DELETE].contains(request.method) else {
+            return next.respond(to: request).map { Self.setCookie(on: $0, for: request) }
+        }
+        // A body that arrived in several parts (an upload) is still streaming: it is collected, up to the route's
+        // own limit, to read the form's field, but only for a signed-in caller. Anyone else is refused before a
+        // byte of it is kept.
         let collected: EventLoopFuture<Void>
         if request.body.data == nil {
+            guard request.caller != nil else { return request.eventLoop.makeFailedFuture(refuse(request)) }
             let limit =
                 request.route?.userInfo[Self.bodyLimitKey] as? Int
                 ?? request.application.routes.defaultMaxBodySize.value
@@ -138,22 +163,68 @@ struct CSRFMiddleware: Middleware {
             collected = request.eventLoop.makeSucceededVoidFuture()
         }
         return collected.flatMapThrowing {
-            // A session without a token never showed a form: nothing it sends is accepted.
-            guard let token = request.hasSession ? request.session.data["csrf"] : nil,
-                let sent = Self.sentToken(request), Secrets.constantTimeEqual(sent, token)
-            else {
-                throw Abort(.forbidden, reason: request.t("error_form_expired"))
-            }
+            guard let expected = Self.expectedToken(request), let sent = Self.sentToken(request),
+                Secrets.constantTimeEqual(sent, expected)
+            else { throw refuse(request) }
         }
         .flatMap { next.respond(to: request) }
+        .map { Self.setCookie(on: $0, for: request) }
     }
 
-    /// The session's token, made on first use (which starts a session: only pages with a form ask for it).
+    /// The 403 for a form without the right token, recorded in the audit log (counted per caller and address, so
+    /// that a flood of forged posts is one event per batch, not one row each).
+    func refuse(_ request: Request) -> Abort {
+        request.services.recordCounted(
+            AuditEvent(
+                at: Date(), actor: request.actorName, action: .csrfRefused, target: String(request.url.path.prefix(200)),
+                detail: "\(request.method.rawValue) without a valid form token", address: request.clientAddress),
+            logger: request.logger)
+        return Abort(.forbidden, reason: request.t("error_form_expired"))
+    }
+
+    /// The token the form must carry: the session's, else (no session token: an anonymous visitor) the cookie's.
+    /// Nil when neither exists: nothing sent is accepted.
+    static func expectedToken(_ request: Request) -> String? {
+        if request.hasSession, let token = request.session.data["csrf"] { return token }
+        guard request.caller == nil, let cookie = request.cookies[Self.cookie]?.string, isWellFormed(cookie) else {
+            return nil
+        }
+        return cookie
+    }
+
+    /// The token for the forms of this page, made on first use: in the session when signed in, in the `gc_csrf`
+    /// cookie for an anonymous visitor (set on the response by the middleware).
     static func token(for request: Request) -> String {
-        if let token = request.session.data["csrf"] { return token }
+        if request.caller != nil || (request.hasSession && request.session.data["csrf"] != nil) {
+            if let token = request.session.data["csrf"] { return token }
+            let token = Secrets.newToken(prefix: "")
+            request.session.data["csrf"] = token
+            return token
+        }
+        if let made = request.storage[NewCookieKey.self] { return made }
+        if let cookie = request.cookies[Self.cookie]?.string, isWellFormed(cookie) { return cookie }
         let token = Secrets.newToken(prefix: "")
-        request.session.data["csrf"] = token
+        request.storage[NewCookieKey.self] = token
         return token
+    }
+
+    /// A token as `Secrets.newToken` makes them: 43 characters of URL-safe base64.
+    static func isWellFormed(_ token: String) -> Bool {
+        token.utf8.count == 43
+            && token.utf8.allSatisfy {
+                ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D
+                    || $0 == 0x5F
+            }
+    }
+
+    /// Sets the `gc_csrf` cookie when this request made a token for an anonymous form.
+    static func setCookie(on response: Response, for request: Request) -> Response {
+        if let token = request.storage[NewCookieKey.self] {
+            response.cookies[Self.cookie] = HTTPCookies.Value(
+                string: token, maxAge: Int(request.services.settings.sessionLifetime), path: "/",
+                isSecure: request.services.settings.secureCookies, isHTTPOnly: true, sameSite: .strict)
+        }
+        return response
     }
 
     /// The token a form sent (urlencoded or multipart), or the `X-CSRF-Token` header.

@@ -1,4 +1,5 @@
 import Foundation
+import GreenCustomsCore
 import Vapor
 
 /// How secrets are made and kept: passwords as Bcrypt hashes (cost 12), API tokens and session keys as 32 random
@@ -18,11 +19,9 @@ public enum Secrets {
         (try? Bcrypt.verify(password, created: hash)) ?? false
     }
 
-    /// Why `password` is too weak to accept, or nil.
-    public static func passwordProblem(_ password: String) -> String? {
-        if password.count < 12 { return "a password has at least 12 characters" }
-        if password.utf8.count > 72 { return "a password has at most 72 bytes (Bcrypt reads no further)" }
-        return nil
+    /// Why `password` is too weak to accept for the account `name`, or nil (`UserAccount.problem(withPassword:)`).
+    public static func passwordProblem(_ password: String, name: String? = nil) -> String? {
+        UserAccount.problem(withPassword: password, name: name)
     }
 
     /// A new random secret: `prefix` + 43 characters of URL-safe base64 (256 bits).

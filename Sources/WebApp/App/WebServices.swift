@@ -32,6 +32,9 @@ public final class WebServices: Sendable {
     /// requests never wait for the database, and never all ask it at once when the check runs out.
     static let tokenRecheck: TimeInterval = 8
     private let current: Locked<ReferenceState>
+    /// The time, injected so that tests of anything timed (token checks, throttles, leases) do not depend on how fast
+    /// the machine is.
+    let clock: @Sendable () -> Date
 
     /// The reference set as the routes use it. Immutable; swapped whole.
     public struct ReferenceState: Sendable {
@@ -54,7 +57,11 @@ public final class WebServices: Sendable {
         public func item(id: String) -> ControlledItem? { itemsByID[id].map { set.items[$0] } }
     }
 
-    public init(storage: StorageDatabase, reference: ReferenceSet, settings: WebSettings = WebSettings()) {
+    public init(
+        storage: StorageDatabase, reference: ReferenceSet, settings: WebSettings = WebSettings(),
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.clock = clock
         self.storage = storage
         self.accounts = AccountStore(storage: storage)
         self.audit = AuditLog(storage: storage)
@@ -81,14 +88,15 @@ public final class WebServices: Sendable {
     public var reference: ReferenceState { current.value }
 
     /// The enabled account that holds the unrevoked token with this digest (cached for `tokenLifetime`).
-    func tokenOwner(digest: SHA256Digest, now: Date = Date()) async throws -> UserAccount? {
+    func tokenOwner(digest: SHA256Digest, now: Date? = nil) async throws -> UserAccount? {
         if let account = cachedTokenOwner(digest: digest, now: now) { return account }
         return try await checkToken(digest)
     }
 
     /// The account of a token checked less than `tokenLifetime` ago, without waiting for the database; a check
     /// older than `tokenRecheck` starts the next one in the background.
-    func cachedTokenOwner(digest: SHA256Digest, now: Date = Date()) -> UserAccount? {
+    func cachedTokenOwner(digest: SHA256Digest, now: Date? = nil) -> UserAccount? {
+        let now = now ?? clock()
         let (account, recheck) = tokens.update { $0.use(digest, now: now) }
         if recheck { Task { _ = try? await self.checkToken(digest) } }
         return account
@@ -108,7 +116,7 @@ public final class WebServices: Sendable {
                 }
                 do {
                     // Trusted from when the query began: a revocation committed while it ran counts from then.
-                    let asked = Date()
+                    let asked = self.clock()
                     let owner = try await self.accounts.tokenOwner(tokenHash: Secrets.hex(digest))?.0
                     self.tokens.update { $0.store(owner, for: digest, at: asked, generation: generation) }
                     return owner
@@ -140,6 +148,12 @@ public final class WebServices: Sendable {
         recorder.enqueue(event)
     }
 
+    /// Queues an event that may come in floods (forged forms, bad tokens, probes): events with the same actor, action,
+    /// target and address within one write become one, saying how many there were.
+    func recordCounted(_ event: AuditEvent, logger: Logger) {
+        recorder.enqueueCounted(event)
+    }
+
     /// The audit log with every queued event written.
     public func auditLog() async -> AuditLog {
         await recorder.flush()
@@ -162,6 +176,11 @@ public final class WebServices: Sendable {
             }
         } catch {
             logger.error("housekeeping failed: \(String(reflecting: error))")
+            record(
+                AuditEvent(
+                    at: now, actor: "system", action: .housekeepingFailed,
+                    detail: String(String(reflecting: error).prefix(500))),
+                logger: logger)
         }
     }
 
@@ -277,6 +296,8 @@ final class AuditRecorder: Sendable {
         var pending: [AuditEvent] = []
         /// API screenings since the last write, counted per account and address.
         var screenings: [ScreeningTally.Key: ScreeningTally] = [:]
+        /// Events that come in floods, counted per actor, action, target and address.
+        var counted: [CountedEvent.Key: CountedEvent] = [:]
         var timerArmed = false
         /// The last batch write; each waits for the one before it, so batches land in order.
         var tail: Task<Void, Never>?
@@ -287,6 +308,19 @@ final class AuditRecorder: Sendable {
 
     func enqueue(_ event: AuditEvent) {
         queue { $0.pending.append(event) }
+    }
+
+    /// Queues `event`, merged with the same actor's same action on the same target from the same address since the
+    /// last write.
+    func enqueueCounted(_ event: AuditEvent) {
+        queue { state in
+            let key = CountedEvent.Key(event)
+            if state.counted[key] == nil {
+                state.counted[key] = CountedEvent(event: event)
+            } else {
+                state.counted[key]?.add(at: event.at)
+            }
+        }
     }
 
     /// Counts one API screening request. The requests of one account from one address within a write's 100 ms
@@ -322,8 +356,10 @@ final class AuditRecorder: Sendable {
             let batch =
                 state.pending
                 + state.screenings.sorted { $0.value.first < $1.value.first }.map { $0.value.event(for: $0.key) }
+                + state.counted.values.sorted { $0.event.at < $1.event.at }.map(\.merged)
             state.pending = []
             state.screenings = [:]
+            state.counted = [:]
             let previous = state.tail
             let write = Task {
                 await previous?.value
@@ -340,6 +376,43 @@ final class AuditRecorder: Sendable {
             return write
         }
         await write.value
+    }
+}
+
+/// The same event repeated between two writes of the audit log: written once, with how many times and over what span.
+struct CountedEvent: Sendable {
+    struct Key: Hashable, Sendable {
+        var actor: String
+        var action: AuditEvent.Action
+        var target: String
+        var address: String
+
+        init(_ event: AuditEvent) {
+            actor = event.actor
+            action = event.action
+            target = event.target
+            address = event.address
+        }
+    }
+    var event: AuditEvent
+    var count = 1
+    var last: Date
+
+    init(event: AuditEvent) {
+        self.event = event
+        last = event.at
+    }
+
+    mutating func add(at date: Date) {
+        count += 1
+        last = max(last, date)
+    }
+
+    var merged: AuditEvent {
+        guard count > 1 else { return event }
+        var merged = event
+        merged.detail += " (\(count) times in \(Int((last.timeIntervalSince(event.at) * 1000).rounded())) ms)"
+        return merged
     }
 }
 

@@ -168,7 +168,10 @@ struct PageController: RouteCollection {
             for (k, v) in headers { response.headers.replaceOrAdd(name: k, value: v) }
             return response
         }
-        if let wait = await services.throttle.retryAfter(name: name, address: address) {
+        let attempt: SignInThrottle.Attempt
+        switch await services.throttle.begin(name: name, address: address) {
+        case .allowed(let allowed): attempt = allowed
+        case .refused(let wait):
             services.record(
                 AuditEvent(at: Date(), actor: name, action: .signInFailed, detail: "throttled", address: address),
                 logger: request.logger)
@@ -183,12 +186,12 @@ struct PageController: RouteCollection {
             Secrets.verifyPassword(form.password, hash: hash)
         }.get()
         guard valid, let account = credentials?.account, !account.disabled else {
-            await services.throttle.recordFailure(name: name, address: address)
+            await services.throttle.finish(attempt, succeeded: false)
             services.record(
                 AuditEvent(at: Date(), actor: name, action: .signInFailed, address: address), logger: request.logger)
             return try await refuse(request.t("signin_wrong"), status: .unauthorized)
         }
-        await services.throttle.recordSuccess(name: name)
+        await services.throttle.finish(attempt, succeeded: true)
         // A new session key on sign-in (no session fixation), with a new CSRF token: the old session is deleted
         // and the session middleware stores this one under a new key.
         if let old = request.session.id { try await services.sessions.delete(keyHash: Secrets.digest(old.string)) }
@@ -214,9 +217,16 @@ struct PageController: RouteCollection {
     /// A Bcrypt hash of a random password, checked against when the name is unknown.
     static let decoyHash = (try? Secrets.hashPassword(Secrets.newToken())) ?? ""
 
-    /// Only local paths are followed after signing in or switching language (no open redirect).
+    /// Only local paths are followed after signing in or switching language: a path that starts with one `/` and
+    /// holds nothing but visible ASCII (no control character, space, backslash or non-ASCII text). A line break
+    /// would let a caller write headers of its own into `Location` (a planted session cookie), and a tab or a
+    /// backslash after the first `/` is read by browsers as `//`, another site. Anything else goes home.
     static func safeNext(_ next: String) -> String {
-        guard next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), next.count < 512 else { return "/" }
+        let bytes = next.utf8
+        guard bytes.count < 512, bytes.first == UInt8(ascii: "/"),
+            bytes.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "\\") })
+        else { return "/" }
+        if bytes.count > 1, bytes.dropFirst().first == UInt8(ascii: "/") { return "/" }
         return next
     }
 

@@ -187,6 +187,7 @@ struct PageErrorMiddleware: Middleware {
             if let abort = error as? any AbortError {
                 status = abort.status
                 reason = abort.reason
+                if status == .payloadTooLarge { request.recordBodyTooLarge(limit: request.bodyLimit) }
             } else {
                 request.logger.error(
                     "page error on \(request.method) \(request.url.path): \(String(reflecting: error))")

@@ -21,8 +21,6 @@ extension WebServices {
     func startScreeningJob(
         owner: String, source: String, input: [UInt8], channel: String? = nil, address: String, logger: Logger
     ) async throws -> ScreeningJob {
-        let unfinished = try await jobs.unfinishedCount(owner: owner)
-        guard unfinished < settings.jobsPerAccount else { throw JobRefusal.tooMany(unfinished) }
         guard !input.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) else {
             throw JobRefusal.blank
         }
@@ -30,7 +28,10 @@ extension WebServices {
         let job = ScreeningJob(
             owner: owner, source: source, totalLines: estimatedLines(input),
             referenceVersion: reference.engine.referenceVersion, createdAt: Date())
-        try await jobs.create(job)
+        // The quota is checked and the job stored in one step: concurrent requests cannot all pass the check.
+        guard try await jobs.create(job, unlessUnfinishedAtLeast: settings.jobsPerAccount) else {
+            throw JobRefusal.tooMany(settings.jobsPerAccount)
+        }
         record(
             AuditEvent(
                 at: Date(), actor: owner, action: .screening, target: String(source.prefix(200)),
@@ -48,9 +49,19 @@ extension Request {
     /// does not exist or is another account's, so that the answer says nothing of which.
     func ownScreeningJob(_ parameter: String) async throws -> ScreeningJob? {
         let account = try require(.screen)
-        guard let id = parameters.get(parameter).flatMap(UUID.init(uuidString:)),
-            let job = try await services.jobs.job(id: id), job.owner == account.name
-        else { return nil }
+        let id = parameters.get(parameter).flatMap(UUID.init(uuidString:))
+        guard let id, let job = try await services.jobs.job(id: id), job.owner == account.name else {
+            // Asking for a job that is not one's own (another account's, or none) is recorded: someone walking
+            // through ids shows in the audit log. The answer stays a plain 404 either way.
+            services.recordCounted(
+                AuditEvent(
+                    at: Date(), actor: account.name, action: .jobProbe,
+                    target: route.map { "/" + $0.path.string } ?? String(url.path.prefix(200)),
+                    detail: "asked for job \(parameters.get(parameter)?.prefix(40) ?? ""), not one of its own",
+                    address: clientAddress),
+                logger: logger)
+            return nil
+        }
         return job
     }
 
