@@ -56,24 +56,25 @@ public struct AccountStore: Sendable {
         try await UserModel.query(on: storage.database).sort(\.$name).all().map(Self.account)
     }
 
-    /// Changes an account's role, password hash or disabled state; nil leaves a field as it is. Any change ends the
-    /// account's browser sessions in the same transaction, on every app server sharing the database: a session
-    /// opened with the old password or for the old role does not outlive it.
+    /// Changes an account's role, password hash or disabled state; nil leaves a field as it is. Any change then ends
+    /// the account's browser sessions, on every app server sharing the database: a session opened with the old
+    /// password or for the old role does not outlive it. (Two statements, the change first: a session opened between
+    /// them was opened under the new password or role. No transaction: on SQLite a transaction that reads before it
+    /// writes can be refused outright when another connection writes meanwhile.)
     @discardableResult
     public func updateUser(
         named name: String, role: Role? = nil, passwordHash: String? = nil, disabled: Bool? = nil
     ) async throws -> UserAccount {
-        try await storage.database.transaction { db in
-            guard let model = try await Self.model(named: name, on: db) else { throw AccountError.noSuchUser(name) }
-            if let role { model.role = role.rawValue }
-            if let passwordHash { model.passwordHash = passwordHash }
-            if let disabled { model.disabled = disabled }
-            try await model.update(on: db)
-            if role != nil || passwordHash != nil || disabled != nil, let id = model.id {
-                try await WebSessionModel.query(on: db).filter(\.$userID == id).delete()
-            }
-            return try Self.account(model)
+        let db = storage.database
+        guard let model = try await Self.model(named: name, on: db) else { throw AccountError.noSuchUser(name) }
+        if let role { model.role = role.rawValue }
+        if let passwordHash { model.passwordHash = passwordHash }
+        if let disabled { model.disabled = disabled }
+        try await model.update(on: db)
+        if role != nil || passwordHash != nil || disabled != nil, let id = model.id {
+            try await WebSessionModel.query(on: db).filter(\.$userID == id).delete()
         }
+        return try Self.account(model)
     }
 
     /// Stores a new token for `owner`. `tokenHash` is the SHA-256 hex digest of the secret, `prefix` its first

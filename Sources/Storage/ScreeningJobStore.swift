@@ -108,80 +108,25 @@ public struct ScreeningJobStore: Sendable {
             .sort(\.$createdAt, .descending).limit(limit).all().map(Self.job)
     }
 
-    /// How many of an account's jobs are queued or running.
+    /// How many of an account's jobs have not ended (receiving, queued or running).
     public func unfinishedCount(owner: String) async throws -> Int {
         try await ScreeningJobModel.query(on: storage.database).filter(\.$owner == owner)
-            .filter(\.$status ~~ [ScreeningJob.Status.queued.rawValue, ScreeningJob.Status.running.rawValue]).count()
+            .filter(\.$status ~~ ScreeningJob.Status.allCases.filter { !$0.isFinished }.map(\.rawValue)).count()
     }
 
-    /// Marks a queued job as running.
-    public func start(id: UUID, at now: Date = Date()) async throws {
-        try await ScreeningJobModel.query(on: storage.database).filter(\.$id == id)
-            .set(\.$status, to: ScreeningJob.Status.running.rawValue).set(\.$startedAt, to: now)
-            .set(\.$heartbeatAt, to: now).update()
-    }
-
-    /// Stores a batch of lines and unreadable lines and the job's counts after it, in one transaction: what the
-    /// job page shows is always what is stored.
-    public func append(
-        id: UUID, lines: [ScreeningJobLine], problems: [ScreeningJobProblem], progress: ScreeningJob,
-        at now: Date = Date()
-    ) async throws {
-        try await storage.database.transaction { db in
-            guard let sql = db as? any SQLDatabase else {
-                throw StorageError(message: "screening jobs need an SQL database")
-            }
-            for start in stride(from: 0, to: lines.count, by: Self.rowsPerInsert) {
-                var insert = sql.insert(into: Self.linesTable).columns(
-                    "job_id", "line_number", "line_id", "lane", "risk_score", "regimes", "flags", "json", "csv")
-                for line in lines[start..<min(start + Self.rowsPerInsert, lines.count)] {
-                    insert = insert.values(
-                        SQLBind(id), SQLBind(line.lineNumber), SQLBind(line.lineID), SQLBind(line.lane),
-                        SQLBind(line.riskScore), SQLBind(Self.list(line.regimes.map(\.rawValue))),
-                        SQLBind(Self.list(line.flags)), SQLBind(line.json), SQLBind(line.csv))
-                }
-                try await insert.run()
-            }
-            for start in stride(from: 0, to: problems.count, by: Self.rowsPerInsert) {
-                var insert = sql.insert(into: Self.problemsTable).columns("job_id", "line_number", "message")
-                for problem in problems[start..<min(start + Self.rowsPerInsert, problems.count)] {
-                    insert = insert.values(
-                        SQLBind(id), SQLBind(problem.lineNumber), SQLBind(String(problem.message.prefix(1_000))))
-                }
-                try await insert.run()
-            }
-            try await ScreeningJobModel.query(on: db).filter(\.$id == id)
-                .set(\.$lines, to: progress.lines).set(\.$errors, to: progress.errors)
-                .set(\.$green, to: progress.green).set(\.$yellow, to: progress.yellow).set(\.$red, to: progress.red)
-                .set(\.$totalLines, to: max(progress.totalLines, progress.lines + progress.errors))
-                .set(\.$heartbeatAt, to: now).update()
-        }
-    }
-
-    /// Marks a job done, with its final counts and summary.
-    public func finish(id: UUID, summaryJSON: String, lines: Int, errors: Int, at now: Date = Date()) async throws {
-        try await ScreeningJobModel.query(on: storage.database).filter(\.$id == id)
-            .set(\.$status, to: ScreeningJob.Status.done.rawValue).set(\.$summaryJSON, to: summaryJSON)
-            .set(\.$lines, to: lines).set(\.$errors, to: errors).set(\.$totalLines, to: lines + errors)
-            .set(\.$finishedAt, to: now).set(\.$heartbeatAt, to: now).update()
-    }
-
-    /// Marks a job failed, saying why; what it had stored stays.
-    public func fail(id: UUID, message: String, at now: Date = Date()) async throws {
-        try await ScreeningJobModel.query(on: storage.database).filter(\.$id == id)
-            .set(\.$status, to: ScreeningJob.Status.failed.rawValue).set(\.$message, to: String(message.prefix(2_000)))
-            .set(\.$finishedAt, to: now).set(\.$heartbeatAt, to: now).update()
-    }
-
-    /// Fails the queued or running jobs whose worker has said nothing since `silentSince` (its server stopped);
-    /// returns how many.
+    /// Marks a job failed, saying why, unless it has already ended (done or failed): a job ends once. What it had
+    /// stored stays. Returns whether it was marked.
     @discardableResult
-    public func failAbandoned(silentSince: Date, message: String, at now: Date = Date()) async throws -> Int {
-        let abandoned = try await ScreeningJobModel.query(on: storage.database)
-            .filter(\.$status ~~ [ScreeningJob.Status.queued.rawValue, ScreeningJob.Status.running.rawValue])
-            .filter(\.$heartbeatAt < silentSince).all()
-        for job in abandoned { try await fail(id: try job.requireID(), message: message, at: now) }
-        return abandoned.count
+    public func fail(id: UUID, message: String, at now: Date = Date()) async throws -> Bool {
+        let finished: [any Encodable & Sendable] = ScreeningJob.Status.allCases.filter(\.isFinished).map(\.rawValue)
+        let rows = try await sql.raw(
+            """
+            UPDATE \(ident: ScreeningJobModel.schema) SET "status" = \(bind: ScreeningJob.Status.failed.rawValue),
+            "message" = \(bind: String(message.prefix(2_000))), "finished_at" = \(bind: now), "heartbeat_at" = \(bind: now)
+            WHERE "id" = \(bind: id) AND "status" NOT IN (\(binds: finished)) RETURNING "id"
+            """
+        ).all()
+        return !rows.isEmpty
     }
 
     /// Deletes a job and everything stored with it.

@@ -187,3 +187,21 @@ struct HardeningTests {
         }
     }
 }
+
+@Suite("Methods")
+struct MethodTests {
+    @Test("A method the app does not take on a path it knows is 405 with Allow; an unknown path stays 404")
+    func methodNotAllowed() async throws {
+        try await WebHarness.run { web in
+            let trace = try await web.send(.TRACE, "/")
+            #expect(trace.status == .methodNotAllowed)
+            #expect(trace.headers.first(name: "Allow") == "GET, HEAD")
+            let api = try await web.send(.TRACE, "/api/v1/screenings")
+            #expect(api.status == .methodNotAllowed && api.headers.first(name: "Allow") == "POST")
+            let job = try await web.send(.DELETE, "/api/v1/screening-jobs/\(UUID().uuidString)")
+            #expect(job.status == .methodNotAllowed && job.headers.first(name: "Allow") == "GET, HEAD")
+            #expect(try await web.send(.TRACE, "/no-such-page").status == .notFound)
+            #expect(try await web.send(.GET, "/no-such-page").status == .notFound)
+        }
+    }
+}

@@ -24,6 +24,14 @@ public struct DeclarationChunker {
         public var records: Int
         /// Unreadable lines in it.
         public var errors: Int
+
+        public init(firstLine: Int, bytes: [UInt8], tail: [UInt8] = [], records: Int, errors: Int) {
+            self.firstLine = firstLine
+            self.bytes = bytes
+            self.tail = tail
+            self.records = records
+            self.errors = errors
+        }
     }
 
     /// A part is cut once it holds at least this many bytes.

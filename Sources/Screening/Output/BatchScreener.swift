@@ -50,7 +50,23 @@ public struct ScreeningSummary: Sendable, Equatable {
         }
     }
 
-    mutating func merge(_ other: ScreeningSummary) {
+    /// A summary read back from its `json` (the counts; timings and version are the caller's to set). Nil for text
+    /// that is not such an object.
+    public init?(json: String) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return nil }
+        func counts(_ key: String) -> [String: Int] { object[key] as? [String: Int] ?? [:] }
+        lines = object["lines"] as? Int ?? 0
+        errors = object["errors"] as? Int ?? 0
+        possibleOnly = object["possible_only"] as? Int ?? 0
+        for (key, value) in counts("lanes") { if let lane = Lane(rawValue: key) { lanes[lane] = value } }
+        for (key, value) in counts("hits_by_regime") {
+            if let regime = Regime(rawValue: key) { hitsByRegime[regime] = value }
+        }
+        flags = counts("flags")
+    }
+
+    /// Adds another run's counts (a part of the same file screened apart).
+    public mutating func merge(_ other: ScreeningSummary) {
         var other = other
         other.foldFlags()
         lines += other.lines

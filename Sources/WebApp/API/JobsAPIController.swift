@@ -13,7 +13,8 @@ struct JobsAPIController: RouteCollection {
 
     func boot(routes: any RoutesBuilder) throws {
         let jobs = routes.grouped("api", "v1", "screening-jobs")
-        jobs.on(.POST, body: .collect(maxSize: ByteCount(integerLiteral: maximumUpload)), use: submit)
+        // Streamed: the file is cut into parts and stored as it arrives, never held whole.
+        jobs.on(.POST, body: .stream, use: submit).userInfo[CSRFMiddleware.bodyLimitKey] = maximumUpload
         jobs.get(":id", use: show)
         jobs.get(":id", "results", use: results)
     }
@@ -64,28 +65,38 @@ struct JobsAPIController: RouteCollection {
         return response
     }
 
-    /// `POST /api/v1/screening-jobs?name=manifest.csv` with the file as the body → 202 and `Location`.
+    /// `POST /api/v1/screening-jobs?name=manifest.csv` with the file as the body → 202 and `Location`, once the whole
+    /// file is stored: from then on the job survives any server stopping. The caller's role and quota are checked
+    /// before a byte of the body is read; the body is cut into parts and stored as it arrives.
     @Sendable func submit(request: Request) async throws -> Response {
         let account = try request.require(.screen)
         let services = request.services
-        guard let body = request.body.data, body.readableBytes > 0 else {
+        let length = request.headers.first(name: .contentLength).flatMap(Int.init)
+        if let length, length > maximumUpload { throw Abort(.payloadTooLarge) }
+        guard length != 0 else {
             throw Problem.invalid([.init(field: "body", message: "send the declaration file (CSV or JSON Lines)")])
         }
-        guard body.readableBytes <= services.settings.maximumUploadBytes else { throw Abort(.payloadTooLarge) }
         let name = (try? request.query.get(String.self, at: "name")).map { String($0.prefix(200)) }
         let job: ScreeningJob
         do {
-            job = try await services.startScreeningJob(
+            job = try await services.receiveJob(
                 owner: account.name, source: name.flatMap { $0.isEmpty ? nil : $0 } ?? "api upload",
-                input: Array(buffer: body), channel: "api", address: request.clientAddress, logger: request.logger)
-        } catch JobRefusal.blank {
-            throw Problem.invalid([.init(field: "body", message: "the file holds no line")])
-        } catch JobRefusal.tooMany(let unfinished) {
-            throw Problem(
-                status: .tooManyRequests,
-                detail:
-                    "This account already has \(unfinished) screening jobs queued or running; send the next file when one ends.",
-                instance: request.url.path)
+                maximumBytes: maximumUpload, channel: "api", address: request.clientAddress, logger: request.logger
+            ) { upload in
+                for try await buffer in request.body { try await upload.add(buffer.readableBytesView) }
+            }
+        } catch let refusal as JobRefusal {
+            switch refusal {
+            case .blank: throw Problem.invalid([.init(field: "body", message: "the file holds no line")])
+            case .unreadable(let message): throw Problem.invalid([.init(field: "body", message: message)])
+            case .tooLarge: throw Abort(.payloadTooLarge)
+            case .tooMany(let unfinished):
+                throw Problem(
+                    status: .tooManyRequests,
+                    detail:
+                        "This account already has \(unfinished) screening jobs not yet done; send the next file when one ends.",
+                    instance: request.url.path)
+            }
         }
         let response = try Self.json(job, status: .accepted)
         response.headers.replaceOrAdd(

@@ -142,6 +142,11 @@ struct CSRFMiddleware: Middleware {
     static let cookie = "gc_csrf"
     /// A route's `userInfo` key for its body limit in bytes, when it is not the default (set by `RoutesBuilder.upload`).
     static let bodyLimitKey: AnySendableHashable = "greencustoms.bodyLimit"
+    /// A route's `userInfo` key saying that the route reads its form as it streams and checks the token itself
+    /// (`isValid`), before it keeps anything: only a signed-in caller gets that far.
+    static let checkedByRouteKey: AnySendableHashable = "greencustoms.csrfCheckedByRoute"
+    /// The most of a form's body collected for someone not signed in (a sign-in form is well under 1 KiB).
+    static let anonymousFormLimit = 64 << 10
 
     private struct NewCookieKey: StorageKey { typealias Value = String }
 
@@ -149,23 +154,26 @@ struct CSRFMiddleware: Middleware {
         guard [.POST, .PUT, .PATCH, .DELETE].contains(request.method) else {
             return next.respond(to: request).map { Self.setCookie(on: $0, for: request) }
         }
-        // A body that arrived in several parts (an upload) is still streaming: it is collected, up to the route's
-        // own limit, to read the form's field, but only for a signed-in caller. Anyone else is refused before a
-        // byte of it is kept.
+        if request.route?.userInfo[Self.checkedByRouteKey] as? Bool == true {
+            guard request.caller != nil else { return request.eventLoop.makeFailedFuture(Self.refuse(request)) }
+            return next.respond(to: request)
+        }
+        // A body that arrived in several parts is still streaming: it is collected to read the form's field, up to
+        // the route's own limit for a signed-in caller, and up to `anonymousFormLimit` for anyone else (a sign-in
+        // form on a slow line arrives in pieces too), so that no one without an account makes the server hold more.
         let collected: EventLoopFuture<Void>
         if request.body.data == nil {
-            guard request.caller != nil else { return request.eventLoop.makeFailedFuture(refuse(request)) }
             let limit =
-                request.route?.userInfo[Self.bodyLimitKey] as? Int
-                ?? request.application.routes.defaultMaxBodySize.value
+                request.caller == nil
+                ? Self.anonymousFormLimit
+                : request.route?.userInfo[Self.bodyLimitKey] as? Int
+                    ?? request.application.routes.defaultMaxBodySize.value
             collected = request.body.collect(max: limit).map { _ in }
         } else {
             collected = request.eventLoop.makeSucceededVoidFuture()
         }
         return collected.flatMapThrowing {
-            guard let expected = Self.expectedToken(request), let sent = Self.sentToken(request),
-                Secrets.constantTimeEqual(sent, expected)
-            else { throw refuse(request) }
+            guard Self.isValid(Self.sentToken(request), for: request) else { throw Self.refuse(request) }
         }
         .flatMap { next.respond(to: request) }
         .map { Self.setCookie(on: $0, for: request) }
@@ -173,13 +181,19 @@ struct CSRFMiddleware: Middleware {
 
     /// The 403 for a form without the right token, recorded in the audit log (counted per caller and address, so
     /// that a flood of forged posts is one event per batch, not one row each).
-    func refuse(_ request: Request) -> Abort {
+    static func refuse(_ request: Request) -> Abort {
         request.services.recordCounted(
             AuditEvent(
                 at: Date(), actor: request.actorName, action: .csrfRefused, target: String(request.url.path.prefix(200)),
                 detail: "\(request.method.rawValue) without a valid form token", address: request.clientAddress),
             logger: request.logger)
         return Abort(.forbidden, reason: request.t("error_form_expired"))
+    }
+
+    /// Whether `sent` is the token this request's form must carry.
+    static func isValid(_ sent: String?, for request: Request) -> Bool {
+        guard let expected = expectedToken(request), let sent else { return false }
+        return Secrets.constantTimeEqual(sent, expected)
     }
 
     /// The token the form must carry: the session's, else (no session token: an anonymous visitor) the cookie's.

@@ -6,6 +6,7 @@ import Vapor
 /// Sets up the web app on `app`: middleware, sessions, views and every route.
 public func configure(_ app: Application, services: WebServices) throws {
     app.webServices = services
+    services.startWorkers(logger: app.logger)
     app.routes.defaultMaxBodySize = ByteCount(integerLiteral: services.settings.maximumBodyBytes)
     app.http.server.configuration.responseCompression = .enabled
     app.http.server.configuration.requestDecompression = .enabled(limit: .ratio(10))
@@ -32,6 +33,7 @@ public func configure(_ app: Application, services: WebServices) throws {
     // Outside the error middleware, so that its answers (404 for an unknown path) carry the headers too.
     app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(ErrorMiddleware.default(environment: app.environment))
+    app.middleware.use(MethodNotAllowedMiddleware())
     guard let files = StaticFiles.bundled else {
         throw Abort(.internalServerError, reason: "the web app's static files (Web/Public) cannot be read")
     }
@@ -100,6 +102,50 @@ struct SecurityHeadersMiddleware: Middleware {
             response.headers = headers
             return response
         }
+    }
+}
+
+/// A method the app does not take on a path it knows (TRACE, or DELETE on a screening) is 405 with `Allow` naming the
+/// methods it does take, not 404: the path exists, the method does not (RFC 9110 §15.5.6).
+struct MethodNotAllowedMiddleware: Middleware {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        next.respond(to: request).flatMapError { error in
+            guard (error as? any AbortError)?.status == .notFound, request.route == nil else {
+                return request.eventLoop.makeFailedFuture(error)
+            }
+            let allowed = Self.methods(for: request.url.path, in: request.application.routes.all)
+            guard !allowed.isEmpty else { return request.eventLoop.makeFailedFuture(error) }
+            let allow = (allowed.contains(.GET) ? ["GET", "HEAD"] : []) + allowed.filter { $0 != .GET }.map(\.rawValue)
+            return request.eventLoop.makeFailedFuture(
+                Abort(
+                    .methodNotAllowed, headers: ["Allow": allow.joined(separator: ", ")],
+                    reason: "\(request.method.rawValue) is not allowed here; use \(allow.joined(separator: " or "))."))
+        }
+    }
+
+    /// The methods of the routes whose path pattern matches `path`.
+    static func methods(for path: String, in routes: [Route]) -> [HTTPMethod] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        var methods: [HTTPMethod] = []
+        for route in routes where matches(segments, route.path) && !methods.contains(route.method) {
+            methods.append(route.method)
+        }
+        return methods.sorted { $0.rawValue < $1.rawValue }
+    }
+
+    static func matches(_ segments: [Substring], _ pattern: [PathComponent]) -> Bool {
+        var k = 0
+        for component in pattern {
+            switch component {
+            case .catchall: return k < segments.count
+            case .constant(let text):
+                guard k < segments.count, segments[k] == text else { return false }
+            case .parameter, .anything:
+                guard k < segments.count else { return false }
+            }
+            k += 1
+        }
+        return k == segments.count
     }
 }
 

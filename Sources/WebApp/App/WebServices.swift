@@ -68,7 +68,8 @@ public final class WebServices: Sendable {
         self.recorder = AuditRecorder(log: AuditLog(storage: storage))
         self.sessions = SessionStore(storage: storage)
         self.jobs = ScreeningJobStore(storage: storage)
-        self.runner = ScreeningJobRunner(concurrency: settings.concurrentJobs)
+        self.runner = ScreeningJobRunner(
+            concurrency: settings.concurrentJobs, lease: settings.jobLease, pollInterval: settings.jobPollInterval)
         self.settings = settings
         self.current = Locked(ReferenceState(reference))
     }
@@ -160,18 +161,25 @@ public final class WebServices: Sendable {
         return audit
     }
 
-    /// Housekeeping, run at start and every few minutes by `serve`: deletes expired sessions, marks jobs whose
-    /// server stopped mid-way as failed, and deletes finished jobs older than `jobRetention`.
-    public func maintain(now: Date = Date(), logger: Logger) async {
+    /// Starts this server's screening workers (`WebSettings.concurrentJobs` of them).
+    func startWorkers(logger: Logger) { runner.start(services: self, logger: logger) }
+
+    /// Housekeeping, run at start and every few minutes by `serve`: deletes expired sessions and uploads that
+    /// stopped before they were complete, finishes jobs whose last part was committed by a server that stopped
+    /// before finishing them, and deletes finished jobs older than `jobRetention`. Jobs whose server stopped
+    /// mid-way need nothing: their parts' leases lapse and any server's workers take them over.
+    public func maintain(now: Date? = nil, logger: Logger) async {
+        let now = now ?? clock()
         do {
             let sessions = try await self.sessions.purgeExpired(now: now)
-            let abandoned = try await jobs.failAbandoned(
-                silentSince: now - Self.silentJobLimit,
-                message: ScreeningJobRunner.stoppedMessage, at: now)
+            let uploads = try await jobs.deleteAbandonedUploads(silentSince: now - Self.silentUploadLimit)
+            for id in try await jobs.unfinishedCompleteJobs() {
+                try await ScreeningJobRunner.finishIfComplete(id, services: self, logger: logger)
+            }
             let old = try await jobs.deleteFinished(before: now - settings.jobRetention)
-            if sessions + abandoned + old > 0 {
+            if sessions + uploads + old > 0 {
                 logger.info(
-                    "housekeeping: \(sessions) expired session(s) and \(old) old screening job(s) deleted, \(abandoned) abandoned job(s) marked failed"
+                    "housekeeping: \(sessions) expired session(s), \(uploads) unfinished upload(s) and \(old) old screening job(s) deleted"
                 )
             }
         } catch {
@@ -184,11 +192,11 @@ public final class WebServices: Sendable {
         }
     }
 
-    /// A running job reports after every batch (well under a second); one silent this long lost its server.
-    static let silentJobLimit: TimeInterval = 120
+    /// An upload stores a part at least every few seconds while bytes arrive; one silent this long was cut off.
+    static let silentUploadLimit: TimeInterval = 600
 
     public func shutdown() async {
-        await runner.stopAll()
+        await runner.stopAll(services: self, logger: Logger(label: "greencustoms.jobs"))
         await recorder.flush()
         await storage.shutdown()
     }
@@ -206,18 +214,29 @@ public struct WebSettings: Sendable {
     public var maximumLinesPerRequest: Int
     /// The largest declaration file the screening page takes (it is screened in the background).
     public var maximumUploadBytes: Int
-    /// Background screening jobs run at once on this server.
+    /// Screening workers on this server: parts of jobs screened at once (0: this server screens none; another app
+    /// server sharing the database does).
     public var concurrentJobs: Int
-    /// Screening jobs one account may have queued or running at once (each holds its file in memory until done).
+    /// Screening jobs one account may have not yet ended (receiving, queued or running) at once.
     public var jobsPerAccount: Int
+    /// How long a claimed part of a job is this server's before another may take it over (its server died).
+    public var jobLease: TimeInterval
+    /// How often an idle worker looks for parts to screen (jobs accepted on another server).
+    public var jobPollInterval: Duration
+    /// The size of the parts a job's input is cut into.
+    public var jobChunkBytes: Int
     /// How long finished screening jobs and their results are kept.
     public var jobRetention: TimeInterval
 
     public init(
         secureCookies: Bool = false, sessionLifetime: TimeInterval = 8 * 3600, maximumBodyBytes: Int = 16 << 20,
         maximumLinesPerRequest: Int = 10_000, maximumUploadBytes: Int = 256 << 20, concurrentJobs: Int = 2,
-        jobsPerAccount: Int = 3, jobRetention: TimeInterval = 30 * 24 * 3600
+        jobsPerAccount: Int = 3, jobRetention: TimeInterval = 30 * 24 * 3600, jobLease: TimeInterval = 30,
+        jobPollInterval: Duration = .seconds(1), jobChunkBytes: Int = 256 << 10
     ) {
+        self.jobLease = jobLease
+        self.jobPollInterval = jobPollInterval
+        self.jobChunkBytes = jobChunkBytes
         self.secureCookies = secureCookies
         self.sessionLifetime = sessionLifetime
         self.maximumBodyBytes = maximumBodyBytes

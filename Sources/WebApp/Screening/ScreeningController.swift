@@ -15,7 +15,11 @@ struct ScreeningController: RouteCollection {
 
     func boot(routes: any RoutesBuilder) throws {
         routes.get("screen", use: form)
-        routes.upload("screen", limit: maximumUpload, use: submit)
+        // Streamed: the form is read part by part and the file stored as it arrives (the route checks the form's
+        // token itself, before the file's first byte is kept).
+        let submit = routes.on(.POST, "screen", body: .stream, use: submit)
+        submit.userInfo[CSRFMiddleware.checkedByRouteKey] = true
+        submit.userInfo[CSRFMiddleware.bodyLimitKey] = maximumUpload
         let job = routes.grouped("screen", "jobs", ":job")
         job.get(use: show)
         job.get("progress", use: progress)
@@ -65,39 +69,111 @@ struct ScreeningController: RouteCollection {
                 ]))
     }
 
-    /// `POST /screen`: takes the pasted lines or the file, starts a job and sends the browser to its page.
+    /// `POST /screen`: takes the pasted lines or the file, starts a job and sends the browser to its page. The form
+    /// is read as it arrives: its `_csrf` field (the first) is checked before any of the file is kept, and the file is
+    /// cut into parts and stored while it uploads, never held whole.
     @Sendable func submit(request: Request) async throws -> Response {
         if let redirect = try PageController.requireSignedIn(request, .screen) { return redirect }
         let account = try request.require(.screen)
         let services = request.services
-        if let body = request.body.data, body.readableBytes > services.settings.maximumUploadBytes {
-            throw Abort(.payloadTooLarge)
+        let limit = maximumUpload
+        if let length = request.headers.first(name: .contentLength).flatMap(Int.init), length > limit + (1 << 20) {
+            throw Abort(.payloadTooLarge, reason: Self.tooLarge(request, limit))
         }
-        struct Form: Decodable {
-            var text: String?
-            var file: File?
+        guard let form = MultipartFormStream(request) else {
+            // A form without a file (urlencoded): small, read whole.
+            struct Form: Decodable { var text: String? }
+            _ = try await request.body.collect(max: Self.fieldLimit).get()
+            guard CSRFMiddleware.isValid(CSRFMiddleware.sentToken(request), for: request) else {
+                throw CSRFMiddleware.refuse(request)
+            }
+            let text = (try? request.content.decode(Form.self))?.text ?? ""
+            let job = try await Self.start(request, account) {
+                try await services.receiveJob(
+                    owner: account.name, source: "pasted lines", input: Array(text.utf8),
+                    address: request.clientAddress, logger: request.logger)
+            }
+            return Self.redirect(request, to: job)
         }
-        let form = try request.content.decode(Form.self)
-        let input: [UInt8]
-        let source: String
-        if let file = form.file, file.data.readableBytes > 0 {
-            input = Array(buffer: file.data)
-            source = file.filename.isEmpty ? "upload" : file.filename
-        } else {
-            input = Array((form.text ?? "").utf8)
-            source = "pasted lines"
+        var checked = false
+        var current: (name: String, filename: String?)?
+        var fields: [String: [UInt8]] = [:]
+        var job: ScreeningJob?
+        while job == nil, let event = try await form.nextEvent() {
+            switch event {
+            case .part(let name, let filename): current = (name, filename)
+            case .bytes(let bytes) where current?.name == "file" && !bytes.isEmpty:
+                // The file begins: only after the form's token was seen and is right.
+                guard checked else { throw CSRFMiddleware.refuse(request) }
+                let name = current?.filename.flatMap { $0.isEmpty ? nil : String($0.prefix(200)) } ?? "upload"
+                job = try await Self.start(request, account) {
+                    try await services.receiveJob(
+                        owner: account.name, source: name, maximumBytes: limit, address: request.clientAddress,
+                        logger: request.logger
+                    ) { upload in
+                        try await upload.add(bytes)
+                        while let event = try await form.nextEvent(), case .bytes(let more) = event {
+                            try await upload.add(more)
+                        }
+                        // The rest of the form (fields after the file) is read and left.
+                        while try await form.nextEvent() != nil {}
+                    }
+                }
+            case .bytes(let bytes):
+                let name = current?.name ?? ""
+                guard fields.values.reduce(0, { $0 + $1.count }) + bytes.count <= Self.fieldLimit else {
+                    throw Abort(.payloadTooLarge, reason: Self.tooLarge(request, Self.fieldLimit))
+                }
+                fields[name, default: []] += bytes
+            case .end:
+                if current?.name == CSRFMiddleware.field {
+                    checked = CSRFMiddleware.isValid(
+                        fields[CSRFMiddleware.field].map { String(decoding: $0, as: UTF8.self) }, for: request)
+                }
+                current = nil
+            }
         }
-        let job: ScreeningJob
-        do {
-            job = try await services.startScreeningJob(
-                owner: account.name, source: source, input: input, address: request.clientAddress,
-                logger: request.logger)
-        } catch JobRefusal.blank {
-            throw Abort(.unprocessableEntity, reason: request.t("screen_empty"))
-        } catch JobRefusal.tooMany(let unfinished) {
-            throw Abort(.tooManyRequests, reason: request.t("jobs_too_many", ["count": request.number(unfinished)]))
+        if job == nil {
+            guard checked else { throw CSRFMiddleware.refuse(request) }
+            job = try await Self.start(request, account) {
+                try await services.receiveJob(
+                    owner: account.name, source: "pasted lines", input: fields["text"] ?? [],
+                    address: request.clientAddress, logger: request.logger)
+            }
         }
-        return request.redirect(to: "/screen/jobs/\(job.id.uuidString.lowercased())", redirectType: .normal)
+        guard let job else { throw Abort(.internalServerError) }
+        return Self.redirect(request, to: job)
+    }
+
+    static func redirect(_ request: Request, to job: ScreeningJob) -> Response {
+        request.redirect(to: "/screen/jobs/\(job.id.uuidString.lowercased())", redirectType: .normal)
+    }
+
+    /// The most the form's other fields (the pasted lines) may hold, in bytes.
+    static let fieldLimit = 16 << 20
+
+    /// Runs `receive`, turning a refusal into the page's error.
+    static func start(_ request: Request, _ account: UserAccount, _ receive: () async throws -> ScreeningJob)
+        async throws -> ScreeningJob
+    {
+        do { return try await receive() } catch let refusal as JobRefusal {
+            switch refusal {
+            case .blank: throw Abort(.unprocessableEntity, reason: request.t("screen_empty"))
+            case .tooMany(let unfinished):
+                throw Abort(.tooManyRequests, reason: request.t("jobs_too_many", ["count": request.number(unfinished)]))
+            case .tooLarge(let limit):
+                request.recordBodyTooLarge(limit: limit)
+                throw Abort(.payloadTooLarge, reason: tooLarge(request, limit))
+            case .unreadable(let message):
+                throw Abort(.unprocessableEntity, reason: request.t("screen_unreadable", ["message": message]))
+            }
+        }
+    }
+
+    static func tooLarge(_ request: Request, _ limit: Int) -> String {
+        request.t(
+            "screen_too_large",
+            ["size": ByteCountFormatter.string(fromByteCount: Int64(limit), countStyle: .binary)])
     }
 
     // MARK: A job

@@ -11,36 +11,113 @@ import Vapor
 enum JobRefusal: Error {
     /// The input holds nothing but white space.
     case blank
-    /// The account already has this many jobs queued or running (`WebSettings.jobsPerAccount`).
+    /// The account already has this many jobs not yet ended (`WebSettings.jobsPerAccount`).
     case tooMany(Int)
+    /// The input is larger than the route takes.
+    case tooLarge(Int)
+    /// The input as a whole cannot be read (no usable header, say): the reader's message.
+    case unreadable(String)
+}
+
+/// The bytes of a job's input as they arrive, cut into parts and stored as they are cut (`WebServices.receiveJob`).
+final class JobUpload {
+    let services: WebServices
+    let jobID: UUID
+    let maximumBytes: Int
+    var chunker: DeclarationChunker
+    var parts = 0
+    var onlyWhiteSpace = true
+
+    init(services: WebServices, jobID: UUID, maximumBytes: Int) {
+        self.services = services
+        self.jobID = jobID
+        self.maximumBytes = maximumBytes
+        chunker = DeclarationChunker(target: services.settings.jobChunkBytes)
+    }
+
+    /// Adds bytes; stores the parts they complete.
+    func add(_ bytes: some Collection<UInt8>) async throws {
+        guard chunker.receivedBytes + bytes.count <= maximumBytes else { throw JobRefusal.tooLarge(maximumBytes) }
+        if onlyWhiteSpace { onlyWhiteSpace = bytes.allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 } }
+        do { try await store(try chunker.append(bytes)) } catch let error as InputError {
+            throw JobRefusal.unreadable(error.message)
+        }
+    }
+
+    /// The input has ended: stores the last parts.
+    func finish() async throws {
+        guard !onlyWhiteSpace else { throw JobRefusal.blank }
+        do { try await store(try chunker.finish()) } catch let error as InputError {
+            throw JobRefusal.unreadable(error.message)
+        }
+    }
+
+    private func store(_ cut: [DeclarationChunker.Chunk]) async throws {
+        guard !cut.isEmpty else { return }
+        let chunks = cut.enumerated().map { k, chunk in
+            ScreeningJobChunk(
+                number: parts + k, firstLine: chunk.firstLine, records: chunk.records, errors: chunk.errors,
+                bytes: chunk.bytes, tail: chunk.tail)
+        }
+        parts += chunks.count
+        try await services.jobs.addChunks(jobID: jobID, chunks, at: services.clock())
+    }
 }
 
 extension WebServices {
-    /// Starts a job on `input` for `owner`: checks the account's quota and the input, stores the job, records it
-    /// in the audit log (with `channel`, e.g. "api", when given) and queues it.
-    func startScreeningJob(
-        owner: String, source: String, input: [UInt8], channel: String? = nil, address: String, logger: Logger
+    /// Receives a declaration file for `owner` and accepts it as a job: checks the account's quota (and stores the
+    /// job as `receiving`, in one step), lets `read` hand over the bytes as they arrive (`JobUpload.add`), which are
+    /// cut into parts and stored as they come, then accepts the job (`queued`) for any app server's workers, records
+    /// it in the audit log (with `channel`, e.g. "api") and wakes this server's workers. Nothing is kept in memory
+    /// but the part being cut. If anything goes wrong before the job is accepted (the input is unusable or too large,
+    /// the client goes away), the job and what was stored of it are deleted.
+    func receiveJob(
+        owner: String, source: String, maximumBytes: Int, channel: String? = nil, address: String, logger: Logger,
+        read: (JobUpload) async throws -> Void
     ) async throws -> ScreeningJob {
-        guard !input.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) else {
-            throw JobRefusal.blank
-        }
         let reference = self.reference
         let job = ScreeningJob(
-            owner: owner, source: source, totalLines: estimatedLines(input),
-            referenceVersion: reference.engine.referenceVersion, createdAt: Date())
+            owner: owner, source: source, status: .receiving, totalLines: 0,
+            referenceVersion: reference.engine.referenceVersion, createdAt: clock())
         // The quota is checked and the job stored in one step: concurrent requests cannot all pass the check.
         guard try await jobs.create(job, unlessUnfinishedAtLeast: settings.jobsPerAccount) else {
             throw JobRefusal.tooMany(settings.jobsPerAccount)
         }
+        let upload = JobUpload(services: self, jobID: job.id, maximumBytes: maximumBytes)
+        do {
+            try await read(upload)
+            try await upload.finish()
+            let chunker = upload.chunker
+            try await jobs.completeInput(
+                jobID: job.id,
+                input: ScreeningJobInput(
+                    format: chunker.format?.rawValue ?? "csv", header: chunker.header, headerLines: chunker.headerLines),
+                chunks: upload.parts, totalLines: chunker.records + chunker.errors,
+                emptySummaryJSON: ScreeningSummary().json, at: clock())
+        } catch {
+            try? await jobs.delete(id: job.id)
+            throw error
+        }
+        let accepted = try await jobs.job(id: job.id) ?? job
         record(
             AuditEvent(
-                at: Date(), actor: owner, action: .screening, target: String(source.prefix(200)),
+                at: clock(), actor: owner, action: .screening, target: String(source.prefix(200)),
                 detail:
-                    "job \(job.id.uuidString)\(channel.map { " (\($0))" } ?? ""): queued, \(input.count) bytes, about \(job.totalLines) lines",
+                    "job \(job.id.uuidString)\(channel.map { " (\($0))" } ?? ""): queued, \(upload.chunker.receivedBytes) bytes, \(accepted.totalLines) lines in \(upload.parts) part(s)",
                 address: address),
             logger: logger)
-        await runner.submit(job, input: input, reference: reference, services: self, logger: logger)
-        return job
+        runner.wake()
+        return accepted
+    }
+
+    /// `receiveJob` for input already in memory (pasted lines).
+    func receiveJob(
+        owner: String, source: String, input: [UInt8], channel: String? = nil, address: String, logger: Logger
+    ) async throws -> ScreeningJob {
+        try await receiveJob(
+            owner: owner, source: source, maximumBytes: settings.maximumUploadBytes, channel: channel,
+            address: address, logger: logger
+        ) { try await $0.add(input) }
     }
 }
 

@@ -4,128 +4,160 @@ import Screening
 import Storage
 import Vapor
 
-/// Runs screening jobs in the background, a few at a time, on the server that accepted the file. Each job reads its
-/// input in batches of 2,000 lines; each batch's results and the job's counts are stored in one transaction, so the
-/// job page (on any app server sharing the database) shows progress as it goes, and what is shown is kept if the
-/// server stops halfway (the job is then marked failed, see `WebServices.maintain`).
-actor ScreeningJobRunner {
-    /// Jobs run at once; the others wait their turn.
+/// Screens stored jobs part by part on every app server that shares the database. Each of a server's workers claims
+/// the next part of any queued or running job (`ScreeningJobStore.claimChunk`, with a lease), screens it with the
+/// job's header in front, and commits its lines, the job's counts and the part's summary in one transaction
+/// (`commitChunk`), only while its lease holds. The worker that commits the last part finishes the job with the
+/// merged summary.
+///
+/// A server that dies mid-part loses nothing: the part's lease lapses and any server (this one restarted, or
+/// another) claims it again; what was committed stays committed. A server stopping gracefully gives its parts back
+/// at once. A part claimed `maximumAttempts` times without being committed (one that brings servers down) fails its
+/// job instead of going round for ever.
+final class ScreeningJobRunner: Sendable {
+    /// This server's name in leases: host, process and a random suffix, so that a restarted server is another worker.
+    let worker: String
+    /// Workers on this server (0: this server screens no job; another does).
     let concurrency: Int
-    private var running = 0
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-    /// The jobs in progress, for shutting down.
-    private var tasks: [UUID: Task<Void, Never>] = [:]
-    static let batchLines = 2_000
-    static let stoppedMessage = "the server stopped before the job was done; screen the file again"
+    /// How long a claimed part is this server's before another may take it over.
+    let lease: TimeInterval
+    /// How often an idle worker looks for work (a job accepted on this server wakes them at once).
+    let pollInterval: Duration
+    static let maximumAttempts = 5
 
-    init(concurrency: Int = 2) { self.concurrency = max(1, concurrency) }
+    private struct State: Sendable {
+        var tasks: [Task<Void, Never>] = []
+        /// Bumped by `wake()`; idle workers watch it.
+        var wakes = 0
+    }
+    private let state = Locked(State())
 
-    /// Starts `job` on `input` with `reference`, as soon as a worker is free.
-    func submit(
-        _ job: ScreeningJob, input: [UInt8], reference: WebServices.ReferenceState, services: WebServices,
-        logger: Logger
-    ) {
-        let task = Task.detached(priority: .utility) {
-            await self.acquire()
-            guard !Task.isCancelled else {
-                try? await services.jobs.fail(id: job.id, message: Self.stoppedMessage)
-                await self.release(job.id)
-                return
-            }
-            await Self.run(job, input: input, engine: reference.engine, services: services, logger: logger)
-            await self.release(job.id)
+    init(concurrency: Int, lease: TimeInterval, pollInterval: Duration) {
+        self.concurrency = max(0, concurrency)
+        self.lease = lease
+        self.pollInterval = pollInterval
+        let host = ProcessInfo.processInfo.hostName
+        worker = "\(host.prefix(40))/\(getpid())/\(UUID().uuidString.prefix(8))"
+    }
+
+    /// Starts the workers.
+    func start(services: WebServices, logger: Logger) {
+        let tasks = (0..<concurrency).map { _ in
+            Task.detached(priority: .utility) { await self.work(services: services, logger: logger) }
         }
-        tasks[job.id] = task
+        state.update { $0.tasks += tasks }
     }
 
-    /// Stops every job in progress after its current batch (each is marked failed, with what it stored kept) and
-    /// waits for them: a server shutting down does not wait for a million-line file.
-    func stopAll() async {
-        for task in tasks.values { task.cancel() }
-        for task in tasks.values { await task.value }
+    /// Tells idle workers there is work (a job was accepted here).
+    func wake() { state.update { $0.wakes += 1 } }
+
+    /// Stops the workers after the part each is screening (or at once, abandoning it) and gives this server's parts
+    /// back, so that another server takes them over without waiting for their leases to lapse.
+    func stopAll(services: WebServices, logger: Logger) async {
+        let tasks = state.update { state in
+            defer { state.tasks = [] }
+            return state.tasks
+        }
+        for task in tasks { task.cancel() }
+        for task in tasks { await task.value }
+        do {
+            let released = try await services.jobs.releaseChunks(worker: worker)
+            if released > 0 { logger.info("gave back \(released) part(s) of screening jobs for another server") }
+        } catch {
+            logger.warning("parts of screening jobs not given back (their leases will lapse): \(error)")
+        }
     }
 
-    private func acquire() async {
-        if running < concurrency {
-            running += 1
+    private func work(services: WebServices, logger: Logger) async {
+        var scratch = ScreeningEngine.Scratch(remembering: false)
+        while !Task.isCancelled {
+            let seen = state.value.wakes
+            do {
+                let now = services.clock()
+                if let claim = try await services.jobs.claimChunk(worker: worker, now: now, leaseUntil: now + lease) {
+                    try await screen(claim, services: services, scratch: &scratch, logger: logger)
+                    continue
+                }
+            } catch {
+                logger.error("screening worker: \(String(reflecting: error))")
+            }
+            // Idle: wait for a wake-up or the next poll.
+            let steps = max(1, Int(pollInterval / .milliseconds(50)))
+            for _ in 0..<steps where !Task.isCancelled && state.value.wakes == seen {
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
+
+    /// Screens one claimed part and commits it; finishes the job after its last part.
+    func screen(
+        _ claim: ScreeningJobClaim, services: WebServices, scratch: inout ScreeningEngine.Scratch, logger: Logger
+    ) async throws {
+        let store = services.jobs
+        if claim.attempts > Self.maximumAttempts {
+            let message =
+                "lines from \(claim.chunk.firstLine) could not be screened after \(Self.maximumAttempts) attempts"
+            if try await store.fail(id: claim.jobID, message: message), let job = try await store.job(id: claim.jobID) {
+                await Self.record(job, "failed: \(message)", services: services, logger: logger)
+            }
             return
         }
-        await withCheckedContinuation { waiting.append($0) }
-    }
-
-    private func release(_ id: UUID) {
-        tasks[id] = nil
-        if waiting.isEmpty {
-            running -= 1
-        } else {
-            waiting.removeFirst().resume()
-        }
-    }
-
-    /// Screens the whole input, storing results batch by batch.
-    static func run(
-        _ job: ScreeningJob, input: [UInt8], engine: ScreeningEngine, services: WebServices, logger: Logger
-    ) async {
-        let store = services.jobs
-        let started = ContinuousClock.now
-        do {
-            try await store.start(id: job.id)
-            var reader = DeclarationReader(source: MemorySource(input))
-            var scratch = ScreeningEngine.Scratch(remembering: input.count >= 1 << 20)
-            var summary = ScreeningSummary()
-            var progress = job
-            var json: [UInt8] = []
-            var csv: [UInt8] = []
-            while true {
-                let batch: DeclarationReader<MemorySource>.Batch
-                do { batch = try reader.next(maximum: batchLines) } catch {
-                    // The input as a whole is unusable (no usable header, say): nothing more can be read.
-                    try await store.fail(id: job.id, message: error.description)
-                    await record(job, "failed: \(error.description)", services: services, logger: logger)
-                    return
-                }
-                if batch.isEmpty { break }
-                if Task.isCancelled {
-                    try await store.fail(id: job.id, message: stoppedMessage)
-                    await record(
-                        job, "stopped with the server after \(summary.lines) lines", services: services, logger: logger)
-                    return
-                }
-                var lines: [ScreeningJobLine] = []
-                lines.reserveCapacity(batch.records.count)
-                for record in batch.records {
-                    let result = engine.screen(record, scratch: &scratch)
-                    summary.add(result)
-                    lines.append(line(result, json: &json, csv: &csv))
-                }
-                summary.errors += batch.errors.count
-                progress.lines = summary.lines
-                progress.errors = summary.errors
-                progress.green = summary.lanes[.green] ?? 0
-                progress.yellow = summary.lanes[.yellow] ?? 0
-                progress.red = summary.lanes[.red] ?? 0
-                try await store.append(
-                    id: job.id, lines: lines,
-                    problems: batch.errors.map { ScreeningJobProblem(lineNumber: $0.lineNumber, message: $0.message) },
-                    progress: progress)
+        guard let input = try await store.input(jobID: claim.jobID) else { return }  // deleted meanwhile
+        let engine = services.reference.engine
+        var reader = DeclarationChunker.reader(
+            format: DeclarationReader<MemorySource>.Format(rawValue: input.format) ?? .csv, header: input.header,
+            headerLines: input.headerLines,
+            chunk: DeclarationChunker.Chunk(
+                firstLine: claim.chunk.firstLine, bytes: claim.chunk.bytes, tail: claim.chunk.tail,
+                records: claim.chunk.records, errors: claim.chunk.errors))
+        var summary = ScreeningSummary()
+        var lines: [ScreeningJobLine] = []
+        var problems: [ScreeningJobProblem] = []
+        lines.reserveCapacity(claim.chunk.records)
+        var json: [UInt8] = []
+        var csv: [UInt8] = []
+        while true {
+            let batch = try reader.next(maximum: 2_000)
+            if batch.isEmpty { break }
+            for record in batch.records {
+                let result = engine.screen(record, scratch: &scratch)
+                summary.add(result)
+                lines.append(Self.line(result, json: &json, csv: &csv))
             }
-            summary.foldFlags()
-            summary.referenceVersion = engine.referenceVersion
-            let elapsed = ContinuousClock.now - started
-            summary.seconds =
-                Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            try await store.finish(id: job.id, summaryJSON: summary.json, lines: summary.lines, errors: summary.errors)
-            await record(
-                job,
-                "done: \(summary.lines) lines; "
-                    + Lane.allCases.map { "\($0.rawValue) \(summary.lanes[$0] ?? 0)" }.joined(separator: ", ")
-                    + (summary.errors > 0 ? "; \(summary.errors) unreadable" : ""),
-                services: services, logger: logger)
-        } catch {
-            logger.error("screening job \(job.id) failed: \(String(reflecting: error))")
-            try? await store.fail(id: job.id, message: "the results could not be stored; screen the file again")
-            await record(job, "failed: results not stored", services: services, logger: logger)
+            summary.errors += batch.errors.count
+            problems += batch.errors.map { ScreeningJobProblem(lineNumber: $0.lineNumber, message: $0.message) }
+            await Task.yield()
         }
+        summary.foldFlags()
+        let result = ScreeningJobChunkResult(
+            lines: lines, problems: problems, green: summary.lanes[.green] ?? 0, yellow: summary.lanes[.yellow] ?? 0,
+            red: summary.lanes[.red] ?? 0, summaryJSON: summary.json)
+        guard try await store.commitChunk(claim, worker: worker, result: result, at: services.clock()) else {
+            logger.info("part \(claim.chunk.number) of job \(claim.jobID) was taken over by another server")
+            return
+        }
+        try await Self.finishIfComplete(claim.jobID, services: services, logger: logger)
+    }
+
+    /// Marks the job done with the merged summary of its parts, once every part is done (by whichever server gets
+    /// there first; the others find it done).
+    static func finishIfComplete(_ id: UUID, services: WebServices, logger: Logger) async throws {
+        let store = services.jobs
+        guard let parts = try await store.chunkSummaries(jobID: id), let job = try await store.job(id: id),
+            job.status == .running
+        else { return }
+        var summary = ScreeningSummary()
+        for part in parts { if let counts = ScreeningSummary(json: part) { summary.merge(counts) } }
+        summary.referenceVersion = services.reference.engine.referenceVersion
+        let now = services.clock()
+        summary.seconds = max(0, now.timeIntervalSince(job.startedAt ?? job.createdAt))
+        guard try await store.finishIfComplete(jobID: id, summaryJSON: summary.json, at: now) else { return }
+        await record(
+            job,
+            "done: \(summary.lines) lines in \(job.chunks) part(s); "
+                + Lane.allCases.map { "\($0.rawValue) \(summary.lanes[$0] ?? 0)" }.joined(separator: ", ")
+                + (summary.errors > 0 ? "; \(summary.errors) unreadable" : ""),
+            services: services, logger: logger)
     }
 
     /// A result as stored: clear lines keep only their id, the others their JSON Lines object and CSV row.
@@ -216,19 +248,4 @@ actor ScreeningJobRunner {
                 detail: "job \(job.id.uuidString): \(detail)"),
             logger: logger)
     }
-}
-
-/// Lines in a declaration file, counted from its line breaks (less the header of a CSV file), for the progress bar
-/// until the job has read it all.
-func estimatedLines(_ input: [UInt8]) -> Int {
-    var count = 0
-    input.withUnsafeBufferPointer { bytes in
-        for b in bytes where b == 0x0A { count += 1 }
-    }
-    if let last = input.last, last != 0x0A { count += 1 }
-    let first = input.first {
-        $0 != 0x20 && $0 != 0x09 && $0 != 0x0D && $0 != 0x0A && $0 != 0xEF && $0 != 0xBB && $0 != 0xBF
-    }
-    if first != UInt8(ascii: "{") { count -= 1 }
-    return max(count, 0)
 }
