@@ -4,23 +4,29 @@ public enum Gzip {
     public struct Problem: Error, Equatable, Sendable, CustomStringConvertible {
         public var message: String
         public var description: String { "not a valid gzip file: \(message)" }
+
+        static func tooLarge(_ limit: Int) -> Problem {
+            Problem(message: "it inflates to more than \(limit >> 20) MiB, more than any real export")
+        }
     }
 
     /// True if the bytes start with the gzip magic number.
     public static func isGzip(_ bytes: [UInt8]) -> Bool { bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B }
 
-    /// Decompresses every member of a gzip file.
-    public static func decompress(_ bytes: [UInt8]) throws(Problem) -> [UInt8] {
+    /// Decompresses every member of a gzip file; refuses, as soon as it is reached, output beyond `limit` bytes.
+    public static func decompress(_ bytes: [UInt8], limit: Int = .max) throws(Problem) -> [UInt8] {
         var output: [UInt8] = []
-        output.reserveCapacity(bytes.count * 6)
+        output.reserveCapacity(min(bytes.count * 6, limit))
         var offset = 0
         repeat {
-            offset = try member(bytes, at: offset, into: &output)
+            offset = try member(bytes, at: offset, into: &output, limit: limit)
         } while offset + 18 <= bytes.count && bytes[offset] == 0x1F && bytes[offset + 1] == 0x8B
         return output
     }
 
-    private static func member(_ b: [UInt8], at start: Int, into output: inout [UInt8]) throws(Problem) -> Int {
+    private static func member(_ b: [UInt8], at start: Int, into output: inout [UInt8], limit: Int) throws(Problem)
+        -> Int
+    {
         guard b.count - start >= 18, b[start] == 0x1F, b[start + 1] == 0x8B else {
             throw Problem(message: "missing gzip header")
         }
@@ -36,7 +42,7 @@ public enum Gzip {
         if flags & 0x02 != 0 { p += 2 }
         guard p < b.count else { throw Problem(message: "truncated header") }
         let before = output.count
-        var inflater = Inflater(input: b, position: p)
+        var inflater = Inflater(input: b, position: p, limit: limit)
         try inflater.run(into: &output)
         var q = inflater.bytePosition
         guard q + 8 <= b.count else { throw Problem(message: "truncated trailer") }
@@ -88,9 +94,13 @@ private struct Inflater {
     var bitBuffer: UInt32 = 0
     var bitCount = 0
 
-    init(input: [UInt8], position: Int) {
+    /// The most output allowed (`Gzip.decompress`'s limit).
+    let limit: Int
+
+    init(input: [UInt8], position: Int, limit: Int) {
         self.input = input
         self.position = position
+        self.limit = limit
     }
 
     var bytePosition: Int { position }
@@ -170,6 +180,7 @@ private struct Inflater {
         guard len == (~nlen & 0xFFFF) else { throw Gzip.Problem(message: "stored block length check failed") }
         position += 4
         guard position + len <= input.count else { throw Gzip.Problem(message: "truncated stored block") }
+        guard out.count + len <= limit else { throw Gzip.Problem.tooLarge(limit) }
         out.append(contentsOf: input[position..<position + len])
         position += len
     }
@@ -215,6 +226,7 @@ private struct Inflater {
         while true {
             var symbol = try decode(lencode)
             if symbol < 256 {
+                guard out.count < limit else { throw Gzip.Problem.tooLarge(limit) }
                 out.append(UInt8(symbol))
             } else if symbol == 256 {
                 return
@@ -226,6 +238,7 @@ private struct Inflater {
                 guard dsym < 30 else { throw Gzip.Problem(message: "invalid distance symbol") }
                 let dist = Inflater.distBase[dsym] + (try bits(Inflater.distExtra[dsym]))
                 guard dist <= out.count else { throw Gzip.Problem(message: "distance too far back") }
+                guard out.count + len <= limit else { throw Gzip.Problem.tooLarge(limit) }
                 let from = out.count - dist
                 for k in 0..<len { out.append(out[from + k]) }
             }

@@ -21,10 +21,18 @@ struct Serve: AsyncParsableCommand {
     @ArgumentParser.Flag(name: .long, help: "Mark session cookies Secure (TLS is terminated in front of the app).")
     var secureCookies = false
 
+    @ArgumentParser.Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Screening workers on this server: parts of screening jobs screened at once (0: this server only accepts jobs; another server sharing the database screens them).",
+            valueName: "n"))
+    var workers = 2
+
     @OptionGroup var databaseOptions: DatabaseOptions
 
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be from 1 to 65535") }
+        guard (0...64).contains(workers) else { throw ValidationError("--workers must be from 0 to 64") }
     }
 
     func run() async throws {
@@ -32,12 +40,13 @@ struct Serve: AsyncParsableCommand {
         var env = Environment(name: name ?? "production", arguments: ["greencustoms", "serve"])
         try LoggingSystem.bootstrap(from: &env)
         let settings = WebSettings(
-            secureCookies: secureCookies || ProcessInfo.processInfo.environment["SECURE_COOKIES"] == "1")
+            secureCookies: secureCookies || ProcessInfo.processInfo.environment["SECURE_COOKIES"] == "1",
+            concurrentJobs: workers)
         let services = try await WebServices.open(database: databaseOptions.database, settings: settings)
         let app = try await Application.make(env)
         app.http.server.configuration.hostname = hostname
         app.http.server.configuration.port = port
-        // Housekeeping at start and every 5 minutes: expired sessions, jobs cut off by a stopped server, old jobs.
+        // Housekeeping at start and every 5 minutes: expired sessions, uploads cut off, jobs left complete, old jobs.
         let logger = app.logger
         let housekeeping = Task {
             while !Task.isCancelled {
