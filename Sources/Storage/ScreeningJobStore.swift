@@ -179,10 +179,11 @@ public struct ScreeningJobStore: Sendable {
         return try row?.decode(column: "n", as: Int.self) ?? 0
     }
 
-    /// The unreadable lines, in line order.
-    public func problems(id: UUID, limit: Int) async throws -> [ScreeningJobProblem] {
+    /// The unreadable lines after line number `after`, in line order.
+    public func problems(id: UUID, after: Int = 0, limit: Int) async throws -> [ScreeningJobProblem] {
         try await sql.select().columns("line_number", "message").from(Self.problemsTable)
-            .where("job_id", .equal, SQLBind(id)).orderBy("line_number").limit(limit).all()
+            .where("job_id", .equal, SQLBind(id)).where("line_number", .greaterThan, SQLBind(after))
+            .orderBy("line_number").limit(limit).all()
             .map {
                 ScreeningJobProblem(
                     lineNumber: try $0.decode(column: "line_number", as: Int.self),

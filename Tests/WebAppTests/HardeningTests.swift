@@ -205,3 +205,55 @@ struct MethodTests {
         }
     }
 }
+
+@Suite("API contract")
+struct APIContractTests {
+    @Test("Line values: booleans refused, numbers only where the document allows them, unknown keys ignored")
+    func lineValues() async throws {
+        try await WebHarness.run { web in
+            let token = try await web.account("analyst1", role: .analyst)
+            let boolean = try await web.screen(#"{"lines":[{"line_id":false,"description":"R-22"}]}"#, token: token)
+            #expect(boolean.status == .unprocessableEntity)
+            #expect((boolean.json["errors"] as? [[String: Any]])?.first?["field"] as? String == "lines[0].line_id")
+            let numberText = try await web.screen(#"{"lines":[{"line_id":"1","description":12}]}"#, token: token)
+            #expect(numberText.status == .unprocessableEntity)
+            let numbers = try await web.screen(
+                #"{"lines":[{"line_id":7,"hs_code":290371,"quantity":13.6,"extra":[1,{"x":true}]}]}"#, token: token)
+            #expect(numbers.status == .ok)
+            #expect((numbers.json["results"] as? [[String: Any]])?.first?["line_id"] as? String == "7")
+        }
+    }
+
+    @Test("Jobs: an empty filter value is refused, a file with no readable line too, unreadable lines are listed")
+    func jobs() async throws {
+        try await WebHarness.run { web in
+            let token = try await web.account("analyst1", role: .analyst)
+            func send(_ method: HTTPMethod, _ path: String, body: String? = nil) async throws -> TestingHTTPResponse {
+                try await web.send(
+                    method, path, headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "text/csv")],
+                    body: body)
+            }
+            let none = try await send(.POST, "/api/v1/screening-jobs", body: #"{"": []}"#)
+            #expect(none.status == .unprocessableEntity)
+            #expect(none.body.string.contains("none of its 1 line(s) can be read"))
+            var lines = "line_id,description\n"
+            for n in 1...1_500 { lines += n % 500 == 0 ? "\(n),\"never closed\n" : "\(n),R-22\n" }
+            let accepted = try await send(.POST, "/api/v1/screening-jobs?name=x.csv", body: lines)
+            #expect(accepted.status == .accepted)
+            let id = accepted.json["id"] as? String ?? ""
+            for _ in 0..<200 {
+                if try await send(.GET, "/api/v1/screening-jobs/\(id)").json["status"] as? String == "done" { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(try await send(.GET, "/api/v1/screening-jobs/\(id)/results?flag=&regime=").status == .unprocessableEntity)
+            let first = try await send(.GET, "/api/v1/screening-jobs/\(id)/problems?limit=2")
+            let problems = first.json["problems"] as? [[String: Any]] ?? []
+            #expect(problems.map { $0["line"] as? Int } == [501, 1001])
+            let next = try #require(first.json["next"] as? String)
+            let rest = try await send(.GET, next)
+            #expect((rest.json["problems"] as? [[String: Any]])?.map { $0["line"] as? Int } == [1501])
+            #expect(rest.json["next"] == nil || rest.json["next"] is NSNull)
+            #expect(try await send(.GET, "/api/v1/screening-jobs/\(id)/problems?limit=0").status == .unprocessableEntity)
+        }
+    }
+}

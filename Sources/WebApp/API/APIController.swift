@@ -17,7 +17,7 @@ struct APIController: RouteCollection {
 
     /// `GET /api/v1/lookup?q=R-22&limit=10`
     @Sendable func lookup(request: Request) async throws -> Response {
-        let q = try request.query.get(String?.self, at: "q")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let q = request.queryValue("q")?.trimmingCharacters(in: Self.blank) ?? ""
         guard !q.isEmpty else { throw Problem.invalid([.init(field: "q", message: "give something to look for")]) }
         guard q.count <= 200 else { throw Problem.invalid([.init(field: "q", message: "at most 200 characters")]) }
         let limit = try Self.integer(request, "limit", default: 10, range: 1...50)
@@ -28,7 +28,7 @@ struct APIController: RouteCollection {
     /// `GET /api/v1/items?regime=cites&page=1&per_page=50`: every item, in reference order, a page at a time.
     @Sendable func items(request: Request) async throws -> Response {
         let state = request.services.reference
-        let regimeText = try request.query.get(String?.self, at: "regime")
+        let regimeText = request.queryValue("regime")
         var regime: Regime?
         if let regimeText {
             guard let r = Regime(rawValue: regimeText) else {
@@ -163,6 +163,10 @@ struct APIController: RouteCollection {
         return Response(status: .ok, headers: Self.jsonHeaders, body: .init(buffer: body))
     }
 
+    /// What a query may not consist of alone: Unicode white space and the byte-order mark (the OpenAPI document's
+    /// pattern `[^\s\u0085]` says the same in ECMAScript's terms).
+    static let blank = CharacterSet.whitespacesAndNewlines.union(CharacterSet(charactersIn: "\u{FEFF}"))
+
     static let jsonHeaders: HTTPHeaders = {
         var headers = HTTPHeaders()
         headers.contentType = .json
@@ -170,7 +174,7 @@ struct APIController: RouteCollection {
     }()
 
     static func integer(_ request: Request, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
-        guard let text = try request.query.get(String?.self, at: name) else { return value }
+        guard let text = request.queryValue(name) else { return value }
         guard let n = Int(text), range.contains(n) else {
             throw Problem.invalid([
                 .init(field: name, message: "a whole number from \(range.lowerBound) to \(range.upperBound)")
@@ -217,13 +221,32 @@ enum ScreeningRequest {
                 errors.append(.init(field: "lines[\(n)]", message: "expected an object of declaration fields"))
                 continue
             }
-            for (key, value) in fields where !(value is String || value is NSNumber || value is NSNull) {
-                errors.append(.init(field: "lines[\(n)].\(key)", message: "expected a string or a number"))
+            for key in fields.keys.sorted() {
+                if let problem = Self.valueProblem(key: key, fields[key]!) {
+                    errors.append(.init(field: "lines[\(n)].\(key)", message: problem))
+                }
             }
             out.append(Data(jsonLine(fields)))
         }
         if !errors.isEmpty { throw Problem.invalid(errors) }
         return out
+    }
+
+    /// Fields whose value may be a number as well as a string (a system that sends ids, HS codes or quantities as
+    /// numbers is understood); every other field is a string or null.
+    static let numericFields: Set<String> = ["line_id", "hs_code", "quantity"]
+
+    /// Why a line's value cannot be taken, or nil. Booleans are refused everywhere: `true` is not an id or a code.
+    static func valueProblem(key: String, _ value: Any) -> String? {
+        // Keys the reader does not know are ignored, whatever their values (the API takes a system's whole record).
+        guard DeclarationField(utf8Name: key.utf8) != nil else { return nil }
+        if value is String || value is NSNull { return nil }
+        if let number = value as? NSNumber {
+            // JSONSerialization gives booleans as NSNumbers of type "c" (char); JSON numbers are integers or doubles.
+            if String(cString: number.objCType) == "c" { return "expected a string, not true or false" }
+            return numericFields.contains(key) ? nil : "expected a string"
+        }
+        return numericFields.contains(key) ? "expected a string or a number" : "expected a string"
     }
 
     /// Lines (one JSON object each) as JSON Lines, with how many there are.

@@ -17,6 +17,7 @@ struct JobsAPIController: RouteCollection {
         jobs.on(.POST, body: .stream, use: submit).userInfo[CSRFMiddleware.bodyLimitKey] = maximumUpload
         jobs.get(":id", use: show)
         jobs.get(":id", "results", use: results)
+        jobs.get(":id", "problems", use: problems)
     }
 
     struct JobJSON: Encodable {
@@ -76,7 +77,7 @@ struct JobsAPIController: RouteCollection {
         guard length != 0 else {
             throw Problem.invalid([.init(field: "body", message: "send the declaration file (CSV or JSON Lines)")])
         }
-        let name = (try? request.query.get(String.self, at: "name")).map { String($0.prefix(200)) }
+        let name = request.queryValue("name").map { String($0.prefix(200)) }
         let job: ScreeningJob
         do {
             job = try await services.receiveJob(
@@ -121,14 +122,51 @@ struct JobsAPIController: RouteCollection {
     /// `GET /api/v1/screening-jobs/{id}/results?format=jsonl&lane=red`: the results stored so far, in line order.
     @Sendable func results(request: Request) async throws -> Response {
         let job = try await Self.ownJob(request)
-        let formatText = (try? request.query.get(String.self, at: "format")) ?? "jsonl"
+        let formatText = request.queryValue("format") ?? "jsonl"
         guard let format = ResultFormat(rawValue: formatText), format != .table else {
             throw Problem.invalid([.init(field: "format", message: "jsonl or csv")])
         }
         let (filter, unknown) = request.screeningJobFilter
-        guard unknown.isEmpty else {
-            throw Problem.invalid(unknown.map { .init(field: $0.key, message: "unknown value \"\($0.value)\"") })
+        var errors = unknown.map { Problem.FieldError(field: $0.key, message: "unknown value \"\($0.value)\"") }
+        if let line = request.queryValue("line"), line.count > 100 {
+            errors.append(.init(field: "line", message: "at most 100 characters"))
         }
+        guard errors.isEmpty else { throw Problem.invalid(errors) }
         return await request.downloadResults(of: job, format, filter: filter, channel: "api")
+    }
+
+    /// `GET /api/v1/screening-jobs/{id}/problems?after=0&limit=1000`: the file's unreadable lines, in line order,
+    /// with what is wrong with each; `next` names the following page while there is one.
+    @Sendable func problems(request: Request) async throws -> Response {
+        let job = try await Self.ownJob(request)
+        var errors: [Problem.FieldError] = []
+        func integer(_ name: String, _ range: ClosedRange<Int>, default value: Int) -> Int {
+            guard let text = request.queryValue(name) else { return value }
+            guard let number = Int(text), range.contains(number) else {
+                errors.append(.init(field: name, message: "a whole number from \(range.lowerBound) to \(range.upperBound)"))
+                return value
+            }
+            return number
+        }
+        let after = integer("after", 0...Int(Int32.max), default: 0)
+        let limit = integer("limit", 1...10_000, default: 1_000)
+        guard errors.isEmpty else { throw Problem.invalid(errors) }
+        let problems = try await request.services.jobs.problems(id: job.id, after: after, limit: limit + 1)
+        struct Page: Encodable {
+            struct Line: Encodable {
+                var line: Int
+                var message: String
+            }
+            var problems: [Line]
+            var next: String?
+        }
+        let shown = problems.prefix(limit)
+        let next = problems.count > limit
+            ? "/api/v1/screening-jobs/\(job.id.uuidString.lowercased())/problems?after=\(shown.last?.lineNumber ?? after)&limit=\(limit)"
+            : nil
+        let response = try APIController.json(
+            Page(problems: shown.map { .init(line: $0.lineNumber, message: $0.message) }, next: next))
+        response.headers.cacheControl = .init(noStore: true)
+        return response
     }
 }

@@ -44,12 +44,28 @@ final class JobUpload {
         }
     }
 
-    /// The input has ended: stores the last parts.
+    /// The input has ended: stores the last parts. A file of which no line at all can be read is refused (there
+    /// is nothing to screen), naming its first unreadable line.
     func finish() async throws {
         guard !onlyWhiteSpace else { throw JobRefusal.blank }
-        do { try await store(try chunker.finish()) } catch let error as InputError {
-            throw JobRefusal.unreadable(error.message)
+        let last = try cutLast()
+        if chunker.records == 0, chunker.errors > 0 {
+            throw JobRefusal.unreadable(
+                "none of its \(chunker.errors) line(s) can be read" + (firstProblem(last).map { " (\($0))" } ?? ""))
         }
+        try await store(last)
+    }
+
+    private func cutLast() throws -> [DeclarationChunker.Chunk] {
+        do { return try chunker.finish() } catch { throw JobRefusal.unreadable(error.message) }
+    }
+
+    /// The first unreadable line of a file stored in no part yet, as "line N: why".
+    private func firstProblem(_ chunks: [DeclarationChunker.Chunk]) -> String? {
+        guard parts == 0, let chunk = chunks.first else { return nil }
+        var reader = chunker.reader(for: chunk)
+        guard let batch = try? reader.next(maximum: 1), let error = batch.errors.first else { return nil }
+        return "line \(error.lineNumber): \(error.message)"
     }
 
     private func store(_ cut: [DeclarationChunker.Chunk]) async throws {
@@ -142,11 +158,11 @@ extension Request {
         return job
     }
 
-    /// The results filter in the query (`lane`, `regime`, `flag`, `line`), and the query keys whose values name no
-    /// lane, agreement or flag (the page ignores them, the API refuses them).
+    /// The results filter in the query (`lane`, `regime`, `flag`, `line`), and the query keys given with a value that
+    /// names no lane, agreement or flag, empty included (the page ignores them, the API refuses them).
     var screeningJobFilter: (filter: ScreeningJobFilter, unknown: [(key: String, value: String)]) {
         func value(_ key: String) -> String? {
-            guard let v = try? query.get(String.self, at: key), !v.isEmpty else { return nil }
+            guard let v = queryValue(key), !v.isEmpty else { return nil }
             return v
         }
         let filter = ScreeningJobFilter(
@@ -155,9 +171,9 @@ extension Request {
             flag: value("flag").flatMap(Flag.Code.init(rawValue:))?.rawValue,
             lineID: value("line").map { String($0.prefix(100)) })
         var unknown: [(key: String, value: String)] = []
-        if let v = value("lane"), filter.lane == nil { unknown.append(("lane", v)) }
-        if let v = value("regime"), filter.regime == nil { unknown.append(("regime", v)) }
-        if let v = value("flag"), filter.flag == nil { unknown.append(("flag", v)) }
+        if let v = queryValue("lane"), filter.lane == nil { unknown.append(("lane", v)) }
+        if let v = queryValue("regime"), filter.regime == nil { unknown.append(("regime", v)) }
+        if let v = queryValue("flag"), filter.flag == nil { unknown.append(("flag", v)) }
         return (filter, unknown)
     }
 
