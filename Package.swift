@@ -94,7 +94,10 @@ let package = Package(
             dependencies: ["Screening", "ReferenceData", "GreenCustomsCore", "GreenCustomsTestSupport"]),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", "ReferenceData", "GreenCustomsCore", "GreenCustomsTestSupport"]),
+            dependencies: [
+                "Storage", "ReferenceData", "GreenCustomsCore", "GreenCustomsTestSupport",
+                .product(name: "SQLKit", package: "sql-kit"),
+            ]),
         .testTarget(name: "GreenCustomsCLITests", dependencies: ["greencustoms", "GreenCustomsTestSupport"]),
         .testTarget(
             name: "WebAppTests",

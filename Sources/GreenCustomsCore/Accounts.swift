@@ -207,6 +207,10 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         case housekeepingFailed = "housekeeping_failed"
         /// An account's password was changed (by an administrator or on the command line).
         case passwordChanged = "password_changed"
+        /// A backup of the database was written.
+        case backup
+        /// The database was replaced by a backup.
+        case restore
     }
 
     public var at: Date

@@ -109,7 +109,9 @@ struct User: AsyncParsableCommand {
             try await withStorage(databaseOptions) { storage in
                 try await AccountStore(storage: storage).updateUser(named: name, passwordHash: hash)
                 try await AuditLog(storage: storage).record(
-                    AuditEvent(at: Date(), actor: cliActor, action: .userChanged, target: name, detail: "new password"))
+                    AuditEvent(
+                        at: Date(), actor: cliActor, action: .passwordChanged, target: name,
+                        detail: "new password; its sessions ended"))
                 print("\(name) has a new password; its sessions have ended.")
             }
         }

@@ -8,7 +8,10 @@ struct GreenCustoms: AsyncParsableCommand {
         abstract:
             "Check goods against the Basel, Cartagena, CITES, Montreal, Rotterdam, Stockholm and Chemical Weapons lists.",
         version: "0.1.0",
-        subcommands: [Serve.self, Lookup.self, Screen.self, Reference.self, User.self, Token.self]
+        subcommands: [
+            Serve.self, Lookup.self, Screen.self, Reference.self, User.self, Token.self, BackupCommand.self,
+            RestoreCommand.self,
+        ]
     )
 
     /// Runs the command; a usage error exits with status 2 (the shell convention), not argument-parser's 64.

@@ -214,7 +214,7 @@ struct AccountsController: RouteCollection {
         }
         let hash = try await request.application.threadPool.runIfActive { try Secrets.hashPassword(password) }
         let updated = try await request.services.accounts.updateUser(named: account.name, passwordHash: hash)
-        await changed(request, admin: admin, account, "new password")
+        await changed(request, admin: admin, account, "new password; its sessions ended", action: .passwordChanged)
         return try await userPage(request, updated, admin: admin, message: request.t("users_saved"))
     }
 
