@@ -79,6 +79,19 @@ extension ScreeningJobStore {
         let active: [any Encodable & Sendable] = [
             ScreeningJob.Status.queued.rawValue, ScreeningJob.Status.running.rawValue,
         ]
+        // An idle worker asks every second: a read first, so that finding nothing writes nothing (and takes no
+        // write lock from a long import or another server's commit).
+        let waiting = try await sql.raw(
+            """
+            SELECT 1 AS "found" FROM \(ident: Self.chunksTable) c
+            JOIN \(ident: ScreeningJobModel.schema) j ON j."id" = c."job_id"
+            WHERE j."status" IN (\(binds: active))
+            AND (c."state" = \(bind: ChunkState.pending.rawValue)
+                OR (c."state" = \(bind: ChunkState.claimed.rawValue) AND c."lease_until" < \(bind: now)))
+            LIMIT 1
+            """
+        ).first()
+        guard waiting != nil else { return nil }
         // One statement: the candidate is chosen and claimed at once. PostgreSQL skips parts another server is
         // claiming this instant; SQLite runs the statement under its write lock. The candidate is a common table
         // expression, which PostgreSQL evaluates exactly once (a subquery in the WHERE clause may be evaluated again

@@ -74,12 +74,24 @@ public final class StorageDatabase: Sendable {
     let databases: Databases
     let threadPool: NIOThreadPool
     let logger: Logger
+    /// The file behind `.sqliteMemory`, deleted at shutdown.
+    let scratchFile: String?
 
-    private init(location: DatabaseLocation, databases: Databases, threadPool: NIOThreadPool, logger: Logger) {
+    private init(
+        location: DatabaseLocation, databases: Databases, threadPool: NIOThreadPool, logger: Logger,
+        scratchFile: String?
+    ) {
         self.location = location
         self.databases = databases
         self.threadPool = threadPool
         self.logger = logger
+        self.scratchFile = scratchFile
+    }
+
+    /// Whether the database is SQLite (a file, or a throw-away one).
+    public var isSQLite: Bool {
+        if case .postgres = location { return false }
+        return true
     }
 
     /// Opens the database and brings its schema up to date.
@@ -88,20 +100,25 @@ public final class StorageDatabase: Sendable {
     {
         let threadPool = NIOThreadPool(numberOfThreads: 2)
         threadPool.start()
+        let scratch = NSTemporaryDirectory() + "greencustoms-scratch-\(UUID().uuidString).sqlite"
         let databases = Databases(threadPool: threadPool, on: MultiThreadedEventLoopGroup.singleton)
         switch location {
         case .sqliteFile(let path):
             databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
         case .sqliteMemory:
-            databases.use(.sqlite(.memory, sqlLogLevel: .trace), as: .sqlite)
+            // A throw-away file, deleted at shutdown, run as the real file is (WAL, busy timeout): SQLite's shared
+            // in-memory database locks whole tables and refuses a writer outright while another connection reads.
+            databases.use(.sqlite(.file(scratch), sqlLogLevel: .trace), as: .sqlite)
         case .postgres(let url):
             // Up to 4 connections per event loop: a web app's requests, the job workers and the audit writer
             // overlap, and migrating holds one connection for its lock while it works on another.
             databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 4, sqlLogLevel: .trace), as: .psql)
         }
-        let storage = StorageDatabase(location: location, databases: databases, threadPool: threadPool, logger: logger)
+        let storage = StorageDatabase(
+            location: location, databases: databases, threadPool: threadPool, logger: logger,
+            scratchFile: location == .sqliteMemory ? scratch : nil)
         do {
-            if case .sqliteFile = location { try await storage.prepareSQLiteFile() }
+            if storage.isSQLite { try await storage.prepareSQLiteFile() }
             try await storage.migrate()
         } catch {
             await storage.shutdown()
@@ -142,7 +159,7 @@ public final class StorageDatabase: Sendable {
 
     /// The SQLite journal mode (`wal`), or nil on PostgreSQL.
     public func sqliteJournalMode() async throws -> String? {
-        guard case .sqliteFile = location, let sql = database as? any SQLDatabase else { return nil }
+        guard isSQLite, let sql = database as? any SQLDatabase else { return nil }
         return try await sql.raw("PRAGMA journal_mode").first()?.decode(column: "journal_mode", as: String.self)
     }
 
@@ -216,6 +233,9 @@ public final class StorageDatabase: Sendable {
     public func shutdown() async {
         await databases.shutdownAsync()
         try? await threadPool.shutdownGracefully()
+        if let scratchFile {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratchFile + suffix) }
+        }
     }
 }
 

@@ -28,20 +28,36 @@ struct Serve: AsyncParsableCommand {
             valueName: "n"))
     var workers = 2
 
+    @ArgumentParser.Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Log lines as json (one object a line, with the request id) or text; json when standard output is not a terminal.",
+            valueName: "json|text"))
+    var logFormat: String?
+
     @OptionGroup var databaseOptions: DatabaseOptions
 
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be from 1 to 65535") }
+        if let logFormat, !["json", "text"].contains(logFormat) {
+            throw ValidationError("--log-format must be json or text")
+        }
         guard (0...64).contains(workers) else { throw ValidationError("--workers must be from 0 to 64") }
     }
 
     func run() async throws {
         let name = ProcessInfo.processInfo.environment["GREENCUSTOMS_ENV"].flatMap { $0.isEmpty ? nil : $0 }
         var env = Environment(name: name ?? "production", arguments: ["greencustoms", "serve"])
-        try LoggingSystem.bootstrap(from: &env)
+        if (logFormat ?? (isatty(1) == 1 ? "text" : "json")) == "json" {
+            let level =
+                ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
+            LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: level) }
+        } else {
+            try LoggingSystem.bootstrap(from: &env)
+        }
         let settings = WebSettings(
             secureCookies: secureCookies || ProcessInfo.processInfo.environment["SECURE_COOKIES"] == "1",
-            concurrentJobs: workers)
+            concurrentJobs: workers, metricsToken: ProcessInfo.processInfo.environment["METRICS_TOKEN"])
         let services = try await WebServices.open(database: databaseOptions.database, settings: settings)
         let app = try await Application.make(env)
         app.http.server.configuration.hostname = hostname

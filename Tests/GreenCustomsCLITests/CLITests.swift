@@ -78,6 +78,10 @@ struct CLITests {
                   reference               Check, import and list the reference data.
                   user                    Create and manage accounts.
                   token                   Create, list and revoke API tokens.
+                  backup                  Write a backup of the SQLite database to a new file
+                                          (safe while the app runs).
+                  restore                 Replace the SQLite database with a backup, after
+                                          checking the backup (stop the servers first).
 
                   See 'greencustoms help <subcommand>' for detailed help.
 

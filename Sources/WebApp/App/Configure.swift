@@ -30,6 +30,7 @@ public func configure(_ app: Application, services: WebServices) throws {
     // One line per request at debug level (LOG_LEVEL=debug): at info it cost a sixth of the throughput under load,
     // and a proxy in front usually keeps access logs. Security events go to the audit log whatever the level.
     app.middleware.use(RouteLoggingMiddleware(logLevel: .debug))
+    app.middleware.use(MetricsMiddleware(metrics: services.metrics))
     // Outside the error middleware, so that its answers (404 for an unknown path) carry the headers too.
     app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(ErrorMiddleware.default(environment: app.environment))
@@ -66,6 +67,8 @@ public func configure(_ app: Application, services: WebServices) throws {
 
     // Answers within about a second whatever the database is doing: 200 while the app can serve (the database ok, or
     // busy with a long write, which pages read from memory survive), 503 when the database fails.
+    app.get("metrics") { request async throws -> Response in try await request.services.metricsResponse(request) }
+
     app.get("healthz") { request async -> Response in
         let database = await request.services.storage.health()
         var headers = HTTPHeaders()

@@ -35,6 +35,8 @@ public final class WebServices: Sendable {
     /// The time, injected so that tests of anything timed (token checks, throttles, leases) do not depend on how fast
     /// the machine is.
     let clock: @Sendable () -> Date
+    /// What `/metrics` reports.
+    let metrics = AppMetrics()
 
     /// The reference set as the routes use it. Immutable; swapped whole.
     public struct ReferenceState: Sendable {
@@ -225,6 +227,8 @@ public struct WebSettings: Sendable {
     public var jobPollInterval: Duration
     /// The size of the parts a job's input is cut into.
     public var jobChunkBytes: Int
+    /// The bearer token Prometheus sends to read `/metrics` (`METRICS_TOKEN`); without one, only loopback may read.
+    public var metricsToken: String?
     /// How long finished screening jobs and their results are kept.
     public var jobRetention: TimeInterval
 
@@ -232,8 +236,9 @@ public struct WebSettings: Sendable {
         secureCookies: Bool = false, sessionLifetime: TimeInterval = 8 * 3600, maximumBodyBytes: Int = 16 << 20,
         maximumLinesPerRequest: Int = 10_000, maximumUploadBytes: Int = 256 << 20, concurrentJobs: Int = 2,
         jobsPerAccount: Int = 3, jobRetention: TimeInterval = 30 * 24 * 3600, jobLease: TimeInterval = 30,
-        jobPollInterval: Duration = .seconds(1), jobChunkBytes: Int = 256 << 10
+        jobPollInterval: Duration = .seconds(1), jobChunkBytes: Int = 256 << 10, metricsToken: String? = nil
     ) {
+        self.metricsToken = metricsToken.flatMap { $0.isEmpty ? nil : $0 }
         self.jobLease = jobLease
         self.jobPollInterval = jobPollInterval
         self.jobChunkBytes = jobChunkBytes

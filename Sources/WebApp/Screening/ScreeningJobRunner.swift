@@ -132,10 +132,14 @@ final class ScreeningJobRunner: Sendable {
         let result = ScreeningJobChunkResult(
             lines: lines, problems: problems, green: summary.lanes[.green] ?? 0, yellow: summary.lanes[.yellow] ?? 0,
             red: summary.lanes[.red] ?? 0, summaryJSON: summary.json)
+        let committing = ContinuousClock.now
         guard try await store.commitChunk(claim, worker: worker, result: result, at: services.clock()) else {
             logger.info("part \(claim.chunk.number) of job \(claim.jobID) was taken over by another server")
             return
         }
+        services.metrics.partCommit.record(ContinuousClock.now - committing)
+        services.metrics.partsScreened.increment()
+        services.metrics.linesScreened.increment(by: Int64(lines.count + problems.count))
         try await Self.finishIfComplete(claim.jobID, services: services, logger: logger)
     }
 
