@@ -24,25 +24,16 @@ struct User: AsyncParsableCommand {
         @Option(name: .long, help: "The account's role.")
         var role: Role
 
-        @Flag(name: .long, help: "Read the password from the first line of standard input.")
-        var passwordStdin = false
+        @OptionGroup var password: PasswordInput
 
         @OptionGroup var databaseOptions: DatabaseOptions
 
         func validate() throws {
-            guard passwordStdin else {
-                throw ValidationError(
-                    "give the password on standard input with --password-stdin (never as an argument)")
-            }
             if let problem = UserAccount.problem(withName: name) { throw ValidationError(problem) }
         }
 
         func run() async throws {
-            guard let password = readLine(strippingNewline: true), !password.isEmpty else {
-                throw ValidationError("no password on standard input")
-            }
-            if let problem = Secrets.passwordProblem(password, name: name) { throw ValidationError(problem) }
-            let hash = try Secrets.hashPassword(password)
+            let hash = try password.hash(for: name)
             try await withStorage(databaseOptions) { storage in
                 let account = try await AccountStore(storage: storage).createUser(
                     name: name, role: role, passwordHash: hash)
@@ -89,23 +80,11 @@ struct User: AsyncParsableCommand {
             commandName: "set-password",
             abstract: "Give an account a new password (read from standard input); its browser sessions end.")
         @Argument var name: String
-        @Flag(name: .long, help: "Read the password from the first line of standard input.")
-        var passwordStdin = false
+        @OptionGroup var password: PasswordInput
         @OptionGroup var databaseOptions: DatabaseOptions
 
-        func validate() throws {
-            guard passwordStdin else {
-                throw ValidationError(
-                    "give the password on standard input with --password-stdin (never as an argument)")
-            }
-        }
-
         func run() async throws {
-            guard let password = readLine(strippingNewline: true), !password.isEmpty else {
-                throw ValidationError("no password on standard input")
-            }
-            if let problem = Secrets.passwordProblem(password, name: name) { throw ValidationError(problem) }
-            let hash = try Secrets.hashPassword(password)
+            let hash = try password.hash(for: name)
             try await withStorage(databaseOptions) { storage in
                 try await AccountStore(storage: storage).updateUser(named: name, passwordHash: hash)
                 try await AuditLog(storage: storage).record(
@@ -202,6 +181,29 @@ struct Token: AsyncParsableCommand {
 }
 
 extension Role: ExpressibleByArgument {}
+
+/// `--password-stdin`: a password is read from standard input, never given as an argument (where `ps` and the shell's
+/// history would show it).
+struct PasswordInput: ParsableArguments {
+    @Flag(name: .long, help: "Read the password from the first line of standard input.")
+    var passwordStdin = false
+
+    func validate() throws {
+        guard passwordStdin else {
+            throw ValidationError("give the password on standard input with --password-stdin (never as an argument)")
+        }
+    }
+
+    /// The first line of standard input, checked against the password policy for the account `name`, as a Bcrypt
+    /// hash.
+    func hash(for name: String) throws -> String {
+        guard let password = readLine(strippingNewline: true), !password.isEmpty else {
+            throw ValidationError("no password on standard input")
+        }
+        if let problem = Secrets.passwordProblem(password, name: name) { throw ValidationError(problem) }
+        return try Secrets.hashPassword(password)
+    }
+}
 
 /// Who acts from the command line, for the audit log: `cli:` and the system user running it (`cli:root`,
 /// `cli:amina`), so that an action taken on the server's shell is traced to a person, not to "the command line".
